@@ -1,0 +1,278 @@
+"""Users, projects and memberships (roles). Sign-in and passwords live in auth.py."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy.exc import IntegrityError
+
+from . import audit
+from .authz import ROLES, require
+from .db import utcnow, write_tx
+from .errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
+from .models import Member, Project, User
+from .schema import memberships, projects, users
+from .text import clean_name
+
+_USERNAME = re.compile(r"^[^\W][\w.\-]{0,31}$", re.UNICODE)
+
+
+def username_key(username: str) -> str:
+    """Case-insensitive identity of a username."""
+    return username.strip().casefold()
+
+
+def validate_username(username: object) -> str:
+    name = clean_name(username, what="username", max_chars=32)
+    if not _USERNAME.match(name):
+        raise ValidationError(
+            "A username may contain letters (any language), digits, '.', '-' and '_' and must start with a letter or digit."
+        )
+    return name
+
+
+def _user(row: Any) -> User:
+    return User(
+        id=row["id"],
+        username=row["username"],
+        display_name=row["display_name"],
+        is_system_admin=bool(row["is_system_admin"]),
+        created_at=row["created_at"],
+        has_password=bool(row["password_hash"]),
+        disabled=bool(row["disabled"]),
+    )
+
+
+def _project(row: Any, role: str | None = None) -> Project:
+    return Project(
+        id=row["id"], name=row["name"], description=row["description"], created_at=row["created_at"], role=role
+    )
+
+
+class Accounts:
+    """User, project and membership services."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    # -- users ---------------------------------------------------------------------------------
+
+    def create_user(
+        self,
+        *,
+        username: str,
+        display_name: str | None = None,
+        password_hash: str | None = None,
+        is_system_admin: bool = False,
+        conn: Connection | None = None,
+    ) -> User:
+        """Create an account; without a password hash it cannot sign in (imported authors)."""
+        name = validate_username(username)
+        display = clean_name(display_name or name, what="display name", max_chars=128)
+        values = dict(
+            username=name,
+            username_key=username_key(name),
+            display_name=display,
+            password_hash=password_hash,
+            is_system_admin=is_system_admin,
+            disabled=False,
+            created_at=utcnow(),
+        )
+        try:
+            if conn is not None:
+                uid = conn.execute(users.insert().values(**values)).inserted_primary_key[0]
+                row = conn.execute(select(users).where(users.c.id == uid)).mappings().one()
+                return _user(row)
+            with write_tx(self.engine) as c:
+                uid = c.execute(users.insert().values(**values)).inserted_primary_key[0]
+                row = c.execute(select(users).where(users.c.id == uid)).mappings().one()
+        except IntegrityError as exc:
+            raise ConflictError(f"The username {name!r} is taken.") from exc
+        return _user(row)
+
+    def ensure_user(self, conn: Connection, name: str) -> int:
+        """Id of the user with this name, creating a password-less account when missing."""
+        key = username_key(name)
+        uid = conn.execute(select(users.c.id).where(users.c.username_key == key)).scalar_one_or_none()
+        if uid is not None:
+            return int(uid)
+        return self.create_user(username=name, conn=conn).id
+
+    def get_user(self, user_id: int) -> User:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(users).where(users.c.id == user_id)).mappings().first()
+        if row is None:
+            raise NotFoundError("That user does not exist.")
+        return _user(row)
+
+    def find_user(self, username: str) -> User | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(users).where(users.c.username_key == username_key(username))).mappings().first()
+        return _user(row) if row else None
+
+    def user_count(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(users)).scalar_one())
+
+    # -- projects ------------------------------------------------------------------------------
+
+    def create_project(self, *, actor_id: int | None, name: str, description: str = "") -> Project:
+        """Create a project; the creating user becomes its owner."""
+        pname = clean_name(name, what="project name", max_chars=128)
+        desc = description.strip() if isinstance(description, str) else ""
+        now = utcnow()
+        try:
+            with write_tx(self.engine) as conn:
+                if actor_id is not None:
+                    exists = conn.execute(select(users.c.id).where(users.c.id == actor_id)).first()
+                    if not exists:
+                        raise NotFoundError("Unknown user; sign in again.")
+                pid = conn.execute(
+                    projects.insert().values(
+                        name=pname, name_key=pname.casefold(), description=desc, created_at=now, created_by=actor_id
+                    )
+                ).inserted_primary_key[0]
+                if actor_id is not None:
+                    conn.execute(memberships.insert().values(project_id=pid, user_id=actor_id, role="owner", joined_at=now))
+                audit.record(conn, actor_id=actor_id, action="project.create", project_id=pid, target=pname)
+                row = conn.execute(select(projects).where(projects.c.id == pid)).mappings().one()
+        except IntegrityError as exc:
+            raise ConflictError(f"A project named {pname!r} already exists.") from exc
+        return _project(row, "owner" if actor_id is not None else None)
+
+    def list_projects(self, *, user_id: int | None) -> list[Project]:
+        """Projects the user belongs to (all projects for the operator, user_id None)."""
+        with self.engine.connect() as conn:
+            if user_id is None:
+                rows = conn.execute(select(projects).order_by(projects.c.name)).mappings().all()
+                return [_project(r) for r in rows]
+            rows = conn.execute(
+                select(projects, memberships.c.role)
+                .join(memberships, memberships.c.project_id == projects.c.id)
+                .where(memberships.c.user_id == user_id)
+                .order_by(projects.c.name)
+            ).mappings().all()
+        return [_project(r, r["role"]) for r in rows]
+
+    def get_project(self, *, actor_id: int | None, project_id: int) -> Project:
+        with self.engine.connect() as conn:
+            role = require(conn, actor_id, project_id, "read")
+            row = conn.execute(select(projects).where(projects.c.id == project_id)).mappings().one()
+        return _project(row, role if actor_id is not None else None)
+
+    def find_project(self, name: str) -> Project | None:
+        """Operator lookup by name (CLI)."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(projects).where(projects.c.name_key == name.strip().casefold())).mappings().first()
+        return _project(row) if row else None
+
+    def rename_project(self, *, actor_id: int | None, project_id: int, name: str) -> Project:
+        pname = clean_name(name, what="project name", max_chars=128)
+        try:
+            with write_tx(self.engine) as conn:
+                require(conn, actor_id, project_id, "rename_project")
+                conn.execute(projects.update().where(projects.c.id == project_id).values(name=pname, name_key=pname.casefold()))
+                audit.record(conn, actor_id=actor_id, action="project.rename", project_id=project_id, target=pname)
+        except IntegrityError as exc:
+            raise ConflictError(f"A project named {pname!r} already exists.") from exc
+        return self.get_project(actor_id=actor_id, project_id=project_id)
+
+    # -- members -------------------------------------------------------------------------------
+
+    def list_members(self, *, actor_id: int | None, project_id: int) -> list[Member]:
+        with self.engine.connect() as conn:
+            require(conn, actor_id, project_id, "read")
+            rows = conn.execute(
+                select(memberships, users.c.username, users.c.display_name)
+                .join(users, users.c.id == memberships.c.user_id)
+                .where(memberships.c.project_id == project_id)
+                .order_by(users.c.display_name)
+            ).mappings().all()
+        return [
+            Member(r["project_id"], r["user_id"], r["username"], r["display_name"], r["role"], r["joined_at"])
+            for r in rows
+        ]
+
+    def set_member(self, *, actor_id: int | None, project_id: int, user_id: int, role: str) -> Member:
+        """Add a member or change a member's role (admins; only owners grant or take 'owner')."""
+        if role not in ROLES:
+            raise ValidationError(f"Unknown role {role!r}.", hint=f"Use one of: {', '.join(ROLES)}.")
+        with write_tx(self.engine) as conn:
+            actor_role = require(conn, actor_id, project_id, "manage_members")
+            target = conn.execute(select(users).where(users.c.id == user_id)).mappings().first()
+            if target is None:
+                raise NotFoundError("That user does not exist.")
+            current = conn.execute(
+                select(memberships.c.role).where(memberships.c.project_id == project_id, memberships.c.user_id == user_id)
+            ).scalar_one_or_none()
+            if (role == "owner" or current == "owner") and actor_role != "owner":
+                raise PermissionDeniedError("Only the project owner can grant or change the owner role.")
+            if current == "owner" and role != "owner" and self._owner_count(conn, project_id) <= 1:
+                raise ConflictError("A project needs an owner.", hint="Hand over ownership first.")
+            now = utcnow()
+            if current is None:
+                conn.execute(memberships.insert().values(project_id=project_id, user_id=user_id, role=role, joined_at=now))
+            else:
+                conn.execute(
+                    memberships.update()
+                    .where(memberships.c.project_id == project_id, memberships.c.user_id == user_id)
+                    .values(role=role)
+                )
+            audit.record(
+                conn,
+                actor_id=actor_id,
+                action="member.add" if current is None else "member.role",
+                project_id=project_id,
+                target=target["username"],
+                detail={"from": current, "to": role},
+            )
+        return next(m for m in self.list_members(actor_id=None, project_id=project_id) if m.user_id == user_id)
+
+    def remove_member(self, *, actor_id: int | None, project_id: int, user_id: int) -> None:
+        """Remove a membership; the user's past messages stay attributed to them."""
+        with write_tx(self.engine) as conn:
+            actor_role = require(conn, actor_id, project_id, "manage_members")
+            current = conn.execute(
+                select(memberships.c.role).where(memberships.c.project_id == project_id, memberships.c.user_id == user_id)
+            ).scalar_one_or_none()
+            if current is None:
+                raise NotFoundError("That user is not a member of this project.")
+            if current == "owner" and (actor_role != "owner" or self._owner_count(conn, project_id) <= 1):
+                raise PermissionDeniedError("The last owner cannot be removed; hand over ownership first.")
+            conn.execute(
+                memberships.delete().where(memberships.c.project_id == project_id, memberships.c.user_id == user_id)
+            )
+            name = conn.execute(select(users.c.username).where(users.c.id == user_id)).scalar_one()
+            audit.record(conn, actor_id=actor_id, action="member.remove", project_id=project_id, target=name)
+
+    def transfer_ownership(self, *, actor_id: int, project_id: int, user_id: int) -> None:
+        """The owner hands the project to another member and becomes an admin."""
+        with write_tx(self.engine) as conn:
+            require(conn, actor_id, project_id, "transfer_ownership")
+            current = conn.execute(
+                select(memberships.c.role).where(memberships.c.project_id == project_id, memberships.c.user_id == user_id)
+            ).scalar_one_or_none()
+            if current is None:
+                raise NotFoundError("The new owner must already be a member of the project.")
+            conn.execute(
+                memberships.update()
+                .where(memberships.c.project_id == project_id, memberships.c.user_id == user_id)
+                .values(role="owner")
+            )
+            conn.execute(
+                memberships.update()
+                .where(memberships.c.project_id == project_id, memberships.c.user_id == actor_id)
+                .values(role="admin")
+            )
+            name = conn.execute(select(users.c.username).where(users.c.id == user_id)).scalar_one()
+            audit.record(conn, actor_id=actor_id, action="project.transfer", project_id=project_id, target=name)
+
+    @staticmethod
+    def _owner_count(conn: Connection, project_id: int) -> int:
+        return int(
+            conn.execute(
+                select(func.count()).where(memberships.c.project_id == project_id, memberships.c.role == "owner")
+            ).scalar_one()
+        )

@@ -1,0 +1,331 @@
+"""The one module that talks to mem0ai: builds Mem0 over our embedder and vector store, adds, deletes, searches.
+
+Isolation and speed come from the same choice: every project gets its own collection
+(``collab_p<id>``), all sharing one vector-store client. A query therefore can only ever see its own
+project's vectors, and local Qdrant never has to evaluate a payload filter (about 10x slower than an
+unfiltered scan at 100k points). Each point still carries ``run_id`` = project, ``actor_id`` = author
+and our message id, exactly as Mem0's own ``add(infer=False)`` writes them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import threading
+import uuid
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .embeddings import Embedder
+from .errors import IndexingError
+from .settings import Settings
+
+os.environ["MEM0_TELEMETRY"] = "False"  # before mem0 is imported anywhere
+
+log = logging.getLogger(__name__)
+
+_EMBEDDERS: dict[str, Embedder] = {}
+
+
+@dataclass(frozen=True)
+class IndexItem:
+    """One message to put in the memory index."""
+
+    project_id: int
+    message_id: int
+    author: str
+    role: str
+    kind: str
+    text: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class SemanticHit:
+    """One semantic-search result: our message id and cosine similarity."""
+
+    message_id: int
+    score: float
+    memory_id: str
+
+
+def run_id(project_id: int) -> str:
+    """The Mem0 run_id (session scope) of a project."""
+    return f"project-{project_id}"
+
+
+def _collection(project_id: int) -> str:
+    return f"collab_p{project_id}"
+
+
+class _Mem0Embedder:
+    """Adapter from our Embedder to Mem0's EmbeddingBase (query vs passage by memory_action)."""
+
+    def __init__(self, config: Any = None) -> None:
+        key = (config.model_kwargs or {}).get("collab_embedder") if config else None
+        self.config = config
+        self._embedder = _EMBEDDERS[key]
+
+    def embed(self, text: str, memory_action: str | None = None) -> list[float]:
+        if memory_action == "search":
+            return self._embedder.embed_query(text).tolist()
+        return self._embedder.embed_passages([text])[0].tolist()
+
+    def embed_batch(self, texts: list[str], memory_action: str = "add") -> list[list[float]]:
+        return self._embedder.embed_passages(list(texts)).tolist()
+
+
+class MemoryIndex:
+    """Per-project Mem0 memories over one shared vector-store client."""
+
+    def __init__(self, settings: Settings, embedder: Embedder) -> None:
+        os.environ.setdefault("MEM0_DIR", str((settings.data_dir / "mem0").resolve()))
+        from mem0 import Memory
+        from mem0.configs.base import MemoryConfig
+        from mem0.embeddings.configs import EmbedderConfig
+        from mem0.memory.storage import SQLiteManager
+        from mem0.utils.factory import EmbedderFactory
+
+        logging.getLogger("mem0").setLevel(logging.ERROR)
+        self._Memory = Memory
+        self._MemoryConfig = MemoryConfig
+        self.settings = settings
+        self.embedder = embedder
+        self._key = f"collab-{id(embedder)}"
+        _EMBEDDERS[self._key] = embedder
+        EmbedderFactory.provider_to_class["collab_core"] = "collab_core.memory._Mem0Embedder"
+        # Mem0 validates provider names against a fixed list; our provider is registered above,
+        # so the config is built without that validation (the one seam, kept here).
+        self._embedder_config = EmbedderConfig.model_construct(
+            provider="collab_core",
+            config={"embedding_dims": embedder.dims, "model_kwargs": {"collab_embedder": self._key}},
+        )
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self._history_path = str((settings.data_dir / "mem0_history.db").resolve())
+        self._history = SQLiteManager(self._history_path)
+        self.store_kind = settings.resolved_vector_store
+        self._client = self._make_client()
+        self._memories: dict[int, Any] = {}
+        self._lock = threading.RLock()
+
+    # -- construction -------------------------------------------------------------------------
+
+    def _make_client(self) -> Any:
+        if self.store_kind == "qdrant-local":
+            from qdrant_client import QdrantClient
+
+            path = self.settings.data_dir / "qdrant"
+            path.mkdir(parents=True, exist_ok=True)
+            try:
+                return QdrantClient(path=str(path))
+            except RuntimeError as exc:  # portalocker: another process holds the local store
+                raise IndexingError(
+                    f"The local vector store {path} is in use by another process.",
+                    hint="Stop the other app/CLI process using this data dir, or set QDRANT_URL.",
+                ) from exc
+        if self.store_kind == "qdrant-server":
+            from qdrant_client import QdrantClient
+
+            return QdrantClient(url=self.settings.qdrant_url, api_key=self.settings.qdrant_api_key or None)
+        return None  # pgvector: Mem0 opens its own pool per collection
+
+    def _vector_store_config(self, project_id: int) -> dict[str, Any]:
+        if self.store_kind == "pgvector":
+            url = self.settings.resolved_database_url.replace("postgresql+psycopg://", "postgresql://")
+            return {
+                "provider": "pgvector",
+                "config": {
+                    "collection_name": _collection(project_id),
+                    "embedding_model_dims": self.embedder.dims,
+                    "connection_string": url,
+                    "hnsw": True,
+                    "minconn": 1,
+                    "maxconn": max(2, self.settings.db_pool_size),
+                },
+            }
+        return {
+            "provider": "qdrant",
+            "config": {
+                "collection_name": _collection(project_id),
+                "embedding_model_dims": self.embedder.dims,
+                "client": self._client,
+            },
+        }
+
+    def _memory(self, project_id: int) -> Any:
+        with self._lock:
+            mem = self._memories.get(project_id)
+            if mem is not None:
+                return mem
+            llm: dict[str, Any] = {
+                "provider": "openai",
+                # Mem0 builds an LLM client eagerly even though add(infer=False) never calls it;
+                # without a configured LLM it gets a placeholder key and is never used.
+                "config": {
+                    "api_key": self.settings.openai_api_key or "llm-not-configured",
+                    "model": self.settings.llm_model,
+                    **({"openai_base_url": self.settings.openai_base_url} if self.settings.openai_base_url else {}),
+                },
+            }
+            config = self._MemoryConfig.model_construct(
+                vector_store=self._MemoryConfig.model_fields["vector_store"].annotation(
+                    **self._vector_store_config(project_id)
+                ),
+                llm=self._MemoryConfig.model_fields["llm"].annotation(**llm),
+                embedder=self._embedder_config,
+                history_db_path=":memory:",
+                reranker=None,
+                version="v1.1",
+                custom_instructions=None,
+            )
+            try:
+                with warnings.catch_warnings():
+                    # Mem0 asks local Qdrant for payload indexes it then ignores; nothing to act on.
+                    warnings.filterwarnings("ignore", message="Payload indexes have no effect")
+                    mem = self._Memory(config)
+            except Exception as exc:
+                raise IndexingError(f"Could not open the memory index: {exc}") from exc
+            mem.db.close()
+            mem.db = self._history  # one history database for all projects
+            self._memories[project_id] = mem
+            return mem
+
+    # -- writes -------------------------------------------------------------------------------
+
+    def add(self, item: IndexItem) -> str:
+        """Index one message through Mem0's own add (infer=False); returns the memory id."""
+        mem = self._memory(item.project_id)
+        with self._lock:
+            result = mem.add(
+                [{"role": "assistant" if item.role == "assistant" else "user", "content": item.text, "name": item.author}],
+                run_id=run_id(item.project_id),
+                metadata=self._metadata(item),
+                infer=False,
+            )
+        rows = result.get("results", [])
+        if not rows:
+            raise IndexingError("The memory index accepted nothing for this message.")
+        return str(rows[0]["id"])
+
+    def add_batch(self, items: Sequence[IndexItem], *, vectors: np.ndarray | None = None) -> list[str]:
+        """Index many messages with one batched embedding call per chunk and one upsert per project.
+
+        Writes the same payload Mem0's add(infer=False) writes, so Mem0 reads, searches and deletes
+        these points like its own. Returns memory ids in item order.
+        """
+        if not items:
+            return []
+        if vectors is None:
+            vectors = self.embedder.embed_passages([it.text for it in items])
+        ids = [str(uuid.uuid4()) for _ in items]
+        by_project: dict[int, list[int]] = {}
+        for i, it in enumerate(items):
+            by_project.setdefault(it.project_id, []).append(i)
+        for project_id, idx in by_project.items():
+            mem = self._memory(project_id)
+            payloads = []
+            for i in idx:
+                it = items[i]
+                created = datetime.now(UTC).isoformat()
+                payload = {
+                    **self._metadata(it),
+                    "run_id": run_id(project_id),
+                    "role": "assistant" if it.role == "assistant" else "user",
+                    "actor_id": it.author,
+                    "data": it.text,
+                    "hash": hashlib.md5(it.text.encode()).hexdigest(),
+                    "created_at": created,
+                    "updated_at": created,
+                    "text_lemmatized": it.text,
+                }
+                payloads.append(payload)
+            with self._lock:
+                mem.vector_store.insert(
+                    vectors=[vectors[i].tolist() for i in idx],
+                    ids=[ids[i] for i in idx],
+                    payloads=payloads,
+                )
+        return ids
+
+    @staticmethod
+    def _metadata(item: IndexItem) -> dict[str, Any]:
+        return {
+            "message_id": item.message_id,
+            "project_id": item.project_id,
+            "kind": item.kind,
+            "message_role": item.role,
+            "message_time": item.created_at.isoformat(),
+        }
+
+    def delete(self, project_id: int, memory_id: str) -> None:
+        """Remove one memory; a memory that is already gone is not an error."""
+        mem = self._memory(project_id)
+        with self._lock:
+            try:
+                mem.delete(memory_id)
+            except ValueError:
+                pass  # not found: already removed
+
+    def drop_project(self, project_id: int) -> None:
+        """Delete a project's whole collection (reindex, project deletion)."""
+        mem = self._memory(project_id)
+        with self._lock:
+            try:
+                mem.vector_store.delete_col()
+            except Exception as exc:  # a collection that does not exist is fine
+                log.debug("drop collection: %s", exc)
+            self._memories.pop(project_id, None)
+
+    # -- reads --------------------------------------------------------------------------------
+
+    def search(self, project_id: int, query: str, *, limit: int = 50, vector: np.ndarray | None = None) -> list[SemanticHit]:
+        """Nearest messages of one project; the collection itself is the project scope."""
+        mem = self._memory(project_id)
+        if vector is None:
+            vector = self.embedder.embed_query(query)
+        with self._lock:
+            points = mem.vector_store.search(query=query, vectors=vector.tolist(), top_k=limit, filters=None)
+        hits = []
+        for p in points:
+            payload = p.payload if hasattr(p, "payload") else {}
+            mid = payload.get("message_id")
+            if mid is None:
+                continue
+            hits.append(SemanticHit(message_id=int(mid), score=float(p.score), memory_id=str(p.id)))
+        return hits
+
+    def search_mem0(self, project_id: int, query: str, *, limit: int = 10) -> list[dict[str, Any]]:
+        """Mem0's own search (filters={"run_id": ...}); used by diagnostics as a smoke test."""
+        mem = self._memory(project_id)
+        with self._lock:
+            return mem.search(query, filters={"run_id": run_id(project_id)}, top_k=limit)["results"]
+
+    def count(self, project_id: int) -> int:
+        mem = self._memory(project_id)
+        with self._lock:
+            if self._client is not None:
+                return int(self._client.count(_collection(project_id), exact=True).count)
+            return len(mem.vector_store.list(top_k=10_000_000)[0])
+
+    def close(self) -> None:
+        with self._lock:
+            self._memories.clear()
+            if self._client is not None:
+                try:
+                    self._client.close()
+                except Exception:  # closing a broken client must not mask the real error
+                    pass
+            self._history.close()
+        _EMBEDDERS.pop(self._key, None)
+
+
+def store_path(settings: Settings) -> Path:
+    """Where the local vector store lives (diagnostics)."""
+    return settings.data_dir / "qdrant"

@@ -1,0 +1,631 @@
+"""Messages: post, import, timeline, grouping, contribution stats, delete (tombstones) and reindex.
+
+Write path: validate -> commit the row and its keyword terms -> index in Mem0 -> mark indexed.
+If indexing fails the row stays (index_state 'failed') and reindex() repairs it later.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, timezone
+from typing import Any
+
+from dataclasses import replace as _replace
+
+from sqlalchemy import Connection, Engine, and_, bindparam, func, or_, select, update
+from sqlalchemy.sql import Select
+
+from . import audit
+from .accounts import Accounts
+from .authz import require
+from .db import utcnow, write_tx
+from .errors import NotFoundError, ValidationError
+from .memory import IndexItem, MemoryIndex
+from .models import AuthorGroup, Contribution, Message, Page, TimeFilter
+from .schema import message_terms, messages, users
+from .settings import Settings
+from .sqlfn import local_day, local_hour, local_weekday, message_local_day
+from .text import clean_content, index_terms
+
+log = logging.getLogger(__name__)
+
+ROLES = ("user", "assistant", "system")
+KINDS = ("chat", "task", "meeting", "system")
+MAX_PAGE = 500
+
+Progress = Callable[[int, int], None]
+
+
+def passage_text(author: str, content: str) -> str:
+    """What the embedder sees for a message: the speaker, then the words."""
+    return f"{author}: {content}"
+
+
+def to_local(created_at: datetime, offset_min: int) -> datetime:
+    """Stored naive UTC -> aware datetime in the given offset."""
+    tz = timezone(timedelta(minutes=offset_min))
+    return created_at.replace(tzinfo=UTC).astimezone(tz)
+
+
+def to_utc_naive(value: datetime) -> tuple[datetime, int]:
+    """Aware (or naive = UTC) datetime -> (naive UTC, offset minutes)."""
+    if value.tzinfo is None:
+        return value, 0
+    offset = value.utcoffset() or timedelta(0)
+    return value.astimezone(UTC).replace(tzinfo=None), int(offset.total_seconds() // 60)
+
+
+def _bound(value: date | datetime | None, *, end: bool) -> datetime | None:
+    """Filter bound as naive UTC; a plain date means the whole day (end inclusive)."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return to_utc_naive(value)[0]
+    day = datetime.combine(value, time.min)
+    return day + timedelta(days=1) if end else day
+
+
+@dataclass(frozen=True)
+class ImportItem:
+    """One message to import (datasets, restores, demo)."""
+
+    author: str
+    content: str
+    created_at: datetime
+    role: str = "user"
+    kind: str = "chat"
+    external_id: str | None = None
+    meta: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What an import did."""
+
+    added: int
+    skipped: int
+    indexed: int
+    failed: int
+
+
+_COLUMNS = (
+    messages.c.id,
+    messages.c.project_id,
+    messages.c.author_id,
+    messages.c.role,
+    messages.c.kind,
+    messages.c.content,
+    messages.c.created_at,
+    messages.c.tz_offset_min,
+    messages.c.external_id,
+    messages.c.index_state,
+    messages.c.deleted_at,
+    messages.c.meta,
+)
+
+
+class MessageService:
+    """All message reads and writes, permission-checked against the acting user."""
+
+    def __init__(self, engine: Engine, memory: MemoryIndex, settings: Settings) -> None:
+        self.engine = engine
+        self.memory = memory
+        self.settings = settings
+        self.dialect = engine.dialect.name
+        self._listeners: list[Callable[[Connection, Message], None]] = []
+        self._accounts = Accounts(engine)
+
+    def on_post(self, listener: Callable[[Connection, Message], None]) -> None:
+        """Run `listener(conn, message)` inside the posting transaction (mentions, webhooks)."""
+        self._listeners.append(listener)
+
+    # -- mapping -------------------------------------------------------------------------------
+
+    def _select(self) -> Select:
+        deleter = users.alias("deleter")
+        return (
+            select(*_COLUMNS, users.c.display_name.label("author"), deleter.c.display_name.label("deleted_by"))
+            .join(users, users.c.id == messages.c.author_id)
+            .outerjoin(deleter, deleter.c.id == messages.c.deleted_by)
+        )
+
+    @staticmethod
+    def _row(r: Any) -> Message:
+        return Message(
+            id=r["id"],
+            project_id=r["project_id"],
+            author_id=r["author_id"],
+            author=r["author"],
+            role=r["role"],
+            kind=r["kind"],
+            content=r["content"],
+            created_at=to_local(r["created_at"], r["tz_offset_min"]),
+            external_id=r["external_id"],
+            index_state=r["index_state"],
+            deleted_at=r["deleted_at"].replace(tzinfo=UTC) if r["deleted_at"] else None,
+            deleted_by=r["deleted_by"],
+            meta=r["meta"],
+        )
+
+    def fetch(self, conn: Connection, ids: Iterable[int]) -> dict[int, Message]:
+        """Messages by id (no permission check: callers have done it)."""
+        ids = list(ids)
+        if not ids:
+            return {}
+        rows = conn.execute(self._select().where(messages.c.id.in_(ids))).mappings().all()
+        return {r["id"]: self._row(r) for r in rows}
+
+    # -- writes --------------------------------------------------------------------------------
+
+    def post(
+        self,
+        *,
+        actor_id: int | None,
+        project_id: int,
+        content: str,
+        kind: str = "chat",
+        role: str = "user",
+        author_id: int | None = None,
+        meta: dict[str, Any] | None = None,
+        action: str = "post",
+    ) -> Message:
+        """Save a message by the acting user (or `author_id` for assistant/system messages) and index it."""
+        text = clean_content(content, max_chars=self.settings.max_message_chars)
+        if kind not in KINDS:
+            raise ValidationError(f"Unknown message kind {kind!r}.", hint=f"Use one of: {', '.join(KINDS)}.")
+        if role not in ROLES:
+            raise ValidationError(f"Unknown message role {role!r}.")
+        author = author_id if author_id is not None else actor_id
+        if author is None:
+            raise ValidationError("A message needs an author.")
+        now = utcnow()
+        with write_tx(self.engine) as conn:
+            require(conn, actor_id, project_id, action)
+            if conn.execute(select(users.c.id).where(users.c.id == author)).first() is None:
+                raise NotFoundError("Unknown author.")
+            mid = conn.execute(
+                messages.insert().values(
+                    project_id=project_id,
+                    author_id=author,
+                    role=role,
+                    kind=kind,
+                    content=text,
+                    char_count=len(text),
+                    created_at=now,
+                    tz_offset_min=0,
+                    meta=meta,
+                    external_id=uuid.uuid4().hex,
+                    index_state="pending",
+                )
+            ).inserted_primary_key[0]
+            conn.execute(message_terms.insert().values(message_id=mid, project_id=project_id, terms=index_terms(text)))
+            message = self.fetch(conn, [mid])[mid]
+            for listener in self._listeners:
+                listener(conn, message)
+        return self._index_one(message)
+
+    def _index_one(self, message: Message) -> Message:
+        item = IndexItem(
+            project_id=message.project_id,
+            message_id=message.id,
+            author=message.author,
+            role=message.role,
+            kind=message.kind,
+            text=passage_text(message.author, message.content),
+            created_at=message.created_at,
+        )
+        try:
+            memory_id = self.memory.add(item)
+        except Exception as exc:  # any index failure: keep the row, repair with reindex
+            log.warning("indexing message %s failed: %s", message.id, exc)
+            with write_tx(self.engine) as conn:
+                conn.execute(
+                    update(messages)
+                    .where(messages.c.id == message.id)
+                    .values(index_state="failed", index_error=str(exc)[:500])
+                )
+            return _replace(message, index_state="failed")
+        with write_tx(self.engine) as conn:
+            conn.execute(
+                update(messages)
+                .where(messages.c.id == message.id)
+                .values(index_state="indexed", memory_id=memory_id, index_error=None)
+            )
+        return _replace(message, index_state="indexed")
+
+    def import_items(
+        self,
+        *,
+        project_id: int,
+        items: Sequence[ImportItem],
+        actor_id: int | None = None,
+        batch_size: int = 256,
+        progress: Progress | None = None,
+        index: bool = True,
+    ) -> ImportResult:
+        """Batch import: SQL rows in chunks, embeddings in batches, one vector upsert per chunk.
+
+        Items with an external_id already present in the project are skipped, so re-running an
+        import (or a restore) adds nothing.
+        """
+        for it in items:
+            if it.role not in ROLES:
+                raise ValidationError(f"Unknown message role {it.role!r} in import.")
+            if it.kind not in KINDS:
+                raise ValidationError(f"Unknown message kind {it.kind!r} in import.")
+        cleaned = [(it, clean_content(it.content, max_chars=self.settings.max_message_chars)) for it in items]
+        with self.engine.connect() as conn:
+            require(conn, actor_id, project_id, "post")
+        added = skipped = indexed = failed = 0
+        done = 0
+        author_ids: dict[str, int] = {}
+        for start in range(0, len(cleaned), batch_size):
+            chunk = cleaned[start : start + batch_size]
+            new: list[tuple[int, str, ImportItem, str]] = []
+            with write_tx(self.engine) as conn:
+                ext_ids = [it.external_id for it, _ in chunk if it.external_id]
+                existing: set[str] = set()
+                if ext_ids:
+                    existing = set(
+                        conn.execute(
+                            select(messages.c.external_id).where(
+                                messages.c.project_id == project_id, messages.c.external_id.in_(ext_ids)
+                            )
+                        ).scalars()
+                    )
+                rows = []
+                for it, text in chunk:
+                    if it.external_id and it.external_id in existing:
+                        skipped += 1
+                        continue
+                    if it.external_id:
+                        existing.add(it.external_id)
+                    if it.author not in author_ids:
+                        author_ids[it.author] = self._accounts.ensure_user(conn, it.author)
+                    created, offset = to_utc_naive(it.created_at)
+                    rows.append(
+                        dict(
+                            project_id=project_id,
+                            author_id=author_ids[it.author],
+                            role=it.role,
+                            kind=it.kind,
+                            content=text,
+                            char_count=len(text),
+                            created_at=created,
+                            tz_offset_min=offset,
+                            external_id=it.external_id,
+                            meta=it.meta,
+                            index_state="pending",
+                        )
+                    )
+                    new.append((0, text, it, ""))
+                if rows:
+                    ids = list(
+                        conn.execute(
+                            messages.insert().returning(messages.c.id, sort_by_parameter_order=True), rows
+                        ).scalars()
+                    )
+                    conn.execute(
+                        message_terms.insert(),
+                        [
+                            {"message_id": mid, "project_id": project_id, "terms": index_terms(row["content"])}
+                            for mid, row in zip(ids, rows, strict=True)
+                        ],
+                    )
+                    names = {v: k for k, v in author_ids.items()}
+                    display = dict(
+                        conn.execute(
+                            select(users.c.id, users.c.display_name).where(users.c.id.in_(list(names)))
+                        ).all()
+                    )
+                    new = [
+                        (mid, row["content"], it, display[row["author_id"]])
+                        for mid, row, (_, _, it, _) in zip(ids, rows, new, strict=True)
+                    ]
+                    added += len(rows)
+            if new and index:
+                ok, bad = self._index_batch(project_id, new)
+                indexed += ok
+                failed += bad
+            done += len(chunk)
+            if progress:
+                progress(done, len(cleaned))
+        return ImportResult(added=added, skipped=skipped, indexed=indexed, failed=failed)
+
+    def _index_batch(self, project_id: int, new: Sequence[tuple[int, str, ImportItem, str]]) -> tuple[int, int]:
+        items = [
+            IndexItem(
+                project_id=project_id,
+                message_id=mid,
+                author=author,
+                role=it.role,
+                kind=it.kind,
+                text=passage_text(author, text),
+                created_at=it.created_at,
+            )
+            for mid, text, it, author in new
+        ]
+        try:
+            memory_ids = self.memory.add_batch(items)
+        except Exception as exc:
+            log.warning("batch indexing failed: %s", exc)
+            with write_tx(self.engine) as conn:
+                conn.execute(
+                    update(messages)
+                    .where(messages.c.id.in_([m for m, *_ in new]))
+                    .values(index_state="failed", index_error=str(exc)[:500])
+                )
+            return 0, len(new)
+        with write_tx(self.engine) as conn:
+            conn.execute(
+                update(messages)
+                .where(messages.c.id == bindparam("mid"))
+                .values(index_state="indexed", memory_id=bindparam("memid"), index_error=None),
+                [{"mid": m, "memid": mem} for (m, *_), mem in zip(new, memory_ids, strict=True)],
+            )
+        return len(new), 0
+
+    def delete(self, *, actor_id: int | None, message_id: int) -> Message:
+        """Admins remove a message: content leaves SQL and the index; a tombstone stays in the timeline."""
+        with write_tx(self.engine) as conn:
+            row = conn.execute(
+                select(messages.c.project_id, messages.c.memory_id, messages.c.deleted_at).where(
+                    messages.c.id == message_id
+                )
+            ).first()
+            if row is None:
+                raise NotFoundError("That message does not exist.")
+            project_id, memory_id, deleted_at = row
+            require(conn, actor_id, project_id, "delete_message")
+            if deleted_at is not None:
+                return self.fetch(conn, [message_id])[message_id]
+            conn.execute(
+                update(messages)
+                .where(messages.c.id == message_id)
+                .values(
+                    content="",
+                    char_count=0,
+                    meta=None,
+                    deleted_at=utcnow(),
+                    deleted_by=actor_id,
+                    memory_id=None,
+                    index_state="deleted",
+                )
+            )
+            conn.execute(message_terms.delete().where(message_terms.c.message_id == message_id))
+            audit.record(
+                conn, actor_id=actor_id, action="message.delete", project_id=project_id, target=f"message {message_id}"
+            )
+            message = self.fetch(conn, [message_id])[message_id]
+        if memory_id:
+            try:
+                self.memory.delete(project_id, memory_id)
+            except Exception as exc:  # the SQL tombstone is authoritative; reindex drops strays
+                log.warning("removing memory %s failed: %s", memory_id, exc)
+        return message
+
+    def reindex(
+        self, *, project_id: int | None = None, full: bool = False, progress: Progress | None = None
+    ) -> ImportResult:
+        """Rebuild the memory index from SQL: everything (full) or only unindexed/failed messages."""
+        with self.engine.connect() as conn:
+            q = select(messages.c.project_id).distinct()
+            if project_id is not None:
+                q = q.where(messages.c.project_id == project_id)
+            project_ids = list(conn.execute(q).scalars())
+        total_ok = total_bad = 0
+        for pid in project_ids:
+            if full:
+                self.memory.drop_project(pid)
+                with write_tx(self.engine) as conn:
+                    conn.execute(
+                        update(messages)
+                        .where(messages.c.project_id == pid, messages.c.deleted_at.is_(None))
+                        .values(index_state="pending", memory_id=None)
+                    )
+            with self.engine.connect() as conn:
+                rows = conn.execute(
+                    self._select()
+                    .where(
+                        messages.c.project_id == pid,
+                        messages.c.deleted_at.is_(None),
+                        messages.c.index_state.in_(("pending", "failed")),
+                    )
+                    .order_by(messages.c.id)
+                ).mappings().all()
+            todo = [self._row(r) for r in rows]
+            for start in range(0, len(todo), 256):
+                chunk = todo[start : start + 256]
+                ok, bad = self._index_batch(
+                    pid,
+                    [
+                        (m.id, m.content, ImportItem(author=m.author, content=m.content, created_at=m.created_at, role=m.role, kind=m.kind), m.author)
+                        for m in chunk
+                    ],
+                )
+                total_ok += ok
+                total_bad += bad
+                if progress:
+                    progress(start + len(chunk), len(todo))
+        return ImportResult(added=0, skipped=0, indexed=total_ok, failed=total_bad)
+
+    # -- reads ---------------------------------------------------------------------------------
+
+    def get(self, *, actor_id: int | None, message_id: int) -> Message:
+        with self.engine.connect() as conn:
+            found = self.fetch(conn, [message_id]).get(message_id)
+            if found is None:
+                raise NotFoundError("That message does not exist.")
+            require(conn, actor_id, found.project_id, "read")
+        return found
+
+    def _filtered(self, project_id: int, f: TimeFilter) -> list[Any]:
+        conds = [messages.c.project_id == project_id]
+        if f.author_ids:
+            conds.append(messages.c.author_id.in_(list(f.author_ids)))
+        if f.kinds:
+            conds.append(messages.c.kind.in_(list(f.kinds)))
+        start, end = _bound(f.start, end=False), _bound(f.end, end=True)
+        if start is not None:
+            conds.append(messages.c.created_at >= start)
+        if end is not None:
+            conds.append(messages.c.created_at < end if not isinstance(f.end, datetime) else messages.c.created_at <= end)
+        if f.text.strip():
+            needle = f.text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            conds.append(messages.c.content.ilike(f"%{needle}%", escape="\\"))
+        return conds
+
+    def timeline(
+        self,
+        *,
+        actor_id: int | None,
+        project_id: int,
+        filters: TimeFilter = TimeFilter(),
+        newest_first: bool = False,
+        offset: int = 0,
+        limit: int = 50,
+    ) -> Page:
+        """One page of the project's messages in time order (tombstones included unless text-filtered)."""
+        limit = max(1, min(limit, MAX_PAGE))
+        offset = max(0, offset)
+        conds = self._filtered(project_id, filters)
+        order = (messages.c.created_at.desc(), messages.c.id.desc()) if newest_first else (messages.c.created_at, messages.c.id)
+        with self.engine.connect() as conn:
+            require(conn, actor_id, project_id, "read")
+            total = conn.execute(select(func.count()).select_from(messages).where(and_(*conds))).scalar_one()
+            rows = conn.execute(self._select().where(and_(*conds)).order_by(*order).offset(offset).limit(limit)).mappings().all()
+        return Page(items=[self._row(r) for r in rows], total=int(total), offset=offset, limit=limit)
+
+    def latest(
+        self, *, actor_id: int | None, project_id: int, limit: int = 50, before_id: int | None = None
+    ) -> list[Message]:
+        """The newest `limit` messages (older than before_id when paging back), oldest first."""
+        conds = [messages.c.project_id == project_id]
+        if before_id is not None:
+            conds.append(messages.c.id < before_id)
+        with self.engine.connect() as conn:
+            require(conn, actor_id, project_id, "read")
+            rows = conn.execute(
+                self._select().where(and_(*conds)).order_by(messages.c.id.desc()).limit(max(1, min(limit, MAX_PAGE)))
+            ).mappings().all()
+        return [self._row(r) for r in reversed(rows)]
+
+    def around(self, *, actor_id: int | None, message_id: int, before: int = 5, after: int = 5) -> list[Message]:
+        """A message with its neighbours in time (search click-through)."""
+        target = self.get(actor_id=actor_id, message_id=message_id)
+        with self.engine.connect() as conn:
+            created = conn.execute(select(messages.c.created_at).where(messages.c.id == message_id)).scalar_one()
+            base = self._select().where(messages.c.project_id == target.project_id)
+            older = conn.execute(
+                base.where(
+                    or_(messages.c.created_at < created, and_(messages.c.created_at == created, messages.c.id < message_id))
+                )
+                .order_by(messages.c.created_at.desc(), messages.c.id.desc())
+                .limit(before)
+            ).mappings().all()
+            newer = conn.execute(
+                base.where(
+                    or_(messages.c.created_at > created, and_(messages.c.created_at == created, messages.c.id > message_id))
+                )
+                .order_by(messages.c.created_at, messages.c.id)
+                .limit(after)
+            ).mappings().all()
+        return [self._row(r) for r in reversed(older)] + [target] + [self._row(r) for r in newer]
+
+    def group_by_author(
+        self, *, actor_id: int | None, project_id: int, filters: TimeFilter = TimeFilter()
+    ) -> list[AuthorGroup]:
+        """Message counts per author (most active first) within the filters."""
+        conds = self._filtered(project_id, filters) + [messages.c.deleted_at.is_(None)]
+        with self.engine.connect() as conn:
+            require(conn, actor_id, project_id, "read")
+            rows = conn.execute(
+                select(
+                    messages.c.author_id,
+                    users.c.display_name,
+                    func.count().label("n"),
+                    func.min(messages.c.created_at),
+                    func.max(messages.c.created_at),
+                )
+                .join(users, users.c.id == messages.c.author_id)
+                .where(and_(*conds))
+                .group_by(messages.c.author_id, users.c.display_name)
+                .order_by(func.count().desc(), users.c.display_name)
+            ).all()
+        return [
+            AuthorGroup(r[0], r[1], int(r[2]), _aware(r[3]), _aware(r[4])) for r in rows
+        ]
+
+    def contributions(
+        self, *, actor_id: int | None, project_id: int, filters: TimeFilter = TimeFilter()
+    ) -> list[Contribution]:
+        """Per author: messages, characters, active days (in each message's own offset), first/last."""
+        conds = self._filtered(project_id, filters) + [messages.c.deleted_at.is_(None)]
+        day = message_local_day(self.dialect, messages.c.created_at, messages.c.tz_offset_min)
+        with self.engine.connect() as conn:
+            require(conn, actor_id, project_id, "read")
+            rows = conn.execute(
+                select(
+                    messages.c.author_id,
+                    func.count(),
+                    func.coalesce(func.sum(messages.c.char_count), 0),
+                    func.count(day.distinct()),
+                    func.min(messages.c.created_at),
+                    func.max(messages.c.created_at),
+                )
+                .where(and_(*conds))
+                .group_by(messages.c.author_id)
+            ).all()
+            names = dict(
+                conn.execute(select(users.c.id, users.c.display_name).where(users.c.id.in_([r[0] for r in rows]))).all()
+            )
+        out = [
+            Contribution(r[0], names[r[0]], int(r[1]), int(r[2]), int(r[3]), _aware(r[4]), _aware(r[5])) for r in rows
+        ]
+        return sorted(out, key=lambda c: (-c.messages, c.author))
+
+    def daily_activity(
+        self, *, actor_id: int | None, project_id: int, filters: TimeFilter = TimeFilter(), utc_offset_min: int = 0
+    ) -> list[tuple[str, int, str, int]]:
+        """(day 'YYYY-MM-DD', author_id, author, count) in the viewer's offset."""
+        conds = self._filtered(project_id, filters) + [messages.c.deleted_at.is_(None)]
+        day = local_day(self.dialect, messages.c.created_at, utc_offset_min).label("day")
+        with self.engine.connect() as conn:
+            require(conn, actor_id, project_id, "read")
+            rows = conn.execute(
+                select(day, messages.c.author_id, func.count())
+                .where(and_(*conds))
+                .group_by(day, messages.c.author_id)
+                .order_by(day)
+            ).all()
+            names = dict(
+                conn.execute(select(users.c.id, users.c.display_name).where(users.c.id.in_({r[1] for r in rows}))).all()
+            )
+        return [(str(r[0]), int(r[1]), names[r[1]], int(r[2])) for r in rows]
+
+    def weekly_heatmap(
+        self, *, actor_id: int | None, project_id: int, filters: TimeFilter = TimeFilter(), utc_offset_min: int = 0
+    ) -> list[tuple[int, int, int]]:
+        """(weekday 0=Sunday, hour, count) in the viewer's offset."""
+        conds = self._filtered(project_id, filters) + [messages.c.deleted_at.is_(None)]
+        wd = local_weekday(self.dialect, messages.c.created_at, utc_offset_min).label("wd")
+        hr = local_hour(self.dialect, messages.c.created_at, utc_offset_min).label("hr")
+        with self.engine.connect() as conn:
+            require(conn, actor_id, project_id, "read")
+            rows = conn.execute(select(wd, hr, func.count()).where(and_(*conds)).group_by(wd, hr)).all()
+        return [(int(r[0]), int(r[1]), int(r[2])) for r in rows]
+
+    def counts(self, *, project_id: int | None = None) -> dict[str, int]:
+        """Message counts by index state (diagnostics; operator-level)."""
+        q = select(messages.c.index_state, func.count()).group_by(messages.c.index_state)
+        if project_id is not None:
+            q = q.where(messages.c.project_id == project_id)
+        with self.engine.connect() as conn:
+            return {k: int(v) for k, v in conn.execute(q).all()}
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    return value.replace(tzinfo=UTC) if value is not None else None
