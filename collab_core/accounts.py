@@ -135,7 +135,9 @@ class Accounts:
                     )
                 ).inserted_primary_key[0]
                 if actor_id is not None:
-                    conn.execute(memberships.insert().values(project_id=pid, user_id=actor_id, role="owner", joined_at=now))
+                    conn.execute(
+                        memberships.insert().values(project_id=pid, user_id=actor_id, role="owner", joined_at=now)
+                    )
                 audit.record(conn, actor_id=actor_id, action="project.create", project_id=pid, target=pname)
                 row = conn.execute(select(projects).where(projects.c.id == pid)).mappings().one()
         except IntegrityError as exc:
@@ -148,12 +150,16 @@ class Accounts:
             if user_id is None:
                 rows = conn.execute(select(projects).order_by(projects.c.name)).mappings().all()
                 return [_project(r) for r in rows]
-            rows = conn.execute(
-                select(projects, memberships.c.role)
-                .join(memberships, memberships.c.project_id == projects.c.id)
-                .where(memberships.c.user_id == user_id)
-                .order_by(projects.c.name)
-            ).mappings().all()
+            rows = (
+                conn.execute(
+                    select(projects, memberships.c.role)
+                    .join(memberships, memberships.c.project_id == projects.c.id)
+                    .where(memberships.c.user_id == user_id)
+                    .order_by(projects.c.name)
+                )
+                .mappings()
+                .all()
+            )
         return [_project(r, r["role"]) for r in rows]
 
     def get_project(self, *, actor_id: int | None, project_id: int) -> Project:
@@ -165,7 +171,9 @@ class Accounts:
     def find_project(self, name: str) -> Project | None:
         """Operator lookup by name (CLI)."""
         with self.engine.connect() as conn:
-            row = conn.execute(select(projects).where(projects.c.name_key == name.strip().casefold())).mappings().first()
+            row = (
+                conn.execute(select(projects).where(projects.c.name_key == name.strip().casefold())).mappings().first()
+            )
         return _project(row) if row else None
 
     def rename_project(self, *, actor_id: int | None, project_id: int, name: str) -> Project:
@@ -173,7 +181,9 @@ class Accounts:
         try:
             with write_tx(self.engine) as conn:
                 require(conn, actor_id, project_id, "rename_project")
-                conn.execute(projects.update().where(projects.c.id == project_id).values(name=pname, name_key=pname.casefold()))
+                conn.execute(
+                    projects.update().where(projects.c.id == project_id).values(name=pname, name_key=pname.casefold())
+                )
                 audit.record(conn, actor_id=actor_id, action="project.rename", project_id=project_id, target=pname)
         except IntegrityError as exc:
             raise ConflictError(f"A project named {pname!r} already exists.") from exc
@@ -184,12 +194,16 @@ class Accounts:
     def list_members(self, *, actor_id: int | None, project_id: int) -> list[Member]:
         with self.engine.connect() as conn:
             require(conn, actor_id, project_id, "read")
-            rows = conn.execute(
-                select(memberships, users.c.username, users.c.display_name)
-                .join(users, users.c.id == memberships.c.user_id)
-                .where(memberships.c.project_id == project_id)
-                .order_by(users.c.display_name)
-            ).mappings().all()
+            rows = (
+                conn.execute(
+                    select(memberships, users.c.username, users.c.display_name)
+                    .join(users, users.c.id == memberships.c.user_id)
+                    .where(memberships.c.project_id == project_id)
+                    .order_by(users.c.display_name)
+                )
+                .mappings()
+                .all()
+            )
         return [
             Member(r["project_id"], r["user_id"], r["username"], r["display_name"], r["role"], r["joined_at"])
             for r in rows
@@ -205,7 +219,9 @@ class Accounts:
             if target is None:
                 raise NotFoundError("That user does not exist.")
             current = conn.execute(
-                select(memberships.c.role).where(memberships.c.project_id == project_id, memberships.c.user_id == user_id)
+                select(memberships.c.role).where(
+                    memberships.c.project_id == project_id, memberships.c.user_id == user_id
+                )
             ).scalar_one_or_none()
             if (role == "owner" or current == "owner") and actor_role != "owner":
                 raise PermissionDeniedError("Only the project owner can grant or change the owner role.")
@@ -213,7 +229,9 @@ class Accounts:
                 raise ConflictError("A project needs an owner.", hint="Hand over ownership first.")
             now = utcnow()
             if current is None:
-                conn.execute(memberships.insert().values(project_id=project_id, user_id=user_id, role=role, joined_at=now))
+                conn.execute(
+                    memberships.insert().values(project_id=project_id, user_id=user_id, role=role, joined_at=now)
+                )
             else:
                 conn.execute(
                     memberships.update()
@@ -235,7 +253,9 @@ class Accounts:
         with write_tx(self.engine) as conn:
             actor_role = require(conn, actor_id, project_id, "manage_members")
             current = conn.execute(
-                select(memberships.c.role).where(memberships.c.project_id == project_id, memberships.c.user_id == user_id)
+                select(memberships.c.role).where(
+                    memberships.c.project_id == project_id, memberships.c.user_id == user_id
+                )
             ).scalar_one_or_none()
             if current is None:
                 raise NotFoundError("That user is not a member of this project.")
@@ -252,7 +272,9 @@ class Accounts:
         with write_tx(self.engine) as conn:
             require(conn, actor_id, project_id, "transfer_ownership")
             current = conn.execute(
-                select(memberships.c.role).where(memberships.c.project_id == project_id, memberships.c.user_id == user_id)
+                select(memberships.c.role).where(
+                    memberships.c.project_id == project_id, memberships.c.user_id == user_id
+                )
             ).scalar_one_or_none()
             if current is None:
                 raise NotFoundError("The new owner must already be a member of the project.")

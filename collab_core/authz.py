@@ -43,9 +43,7 @@ def role_allows(role: str | None, action: str) -> bool:
 def role_of(conn: Connection, user_id: int, project_id: int) -> str | None:
     """The user's role in the project, or None when not a member."""
     return conn.execute(
-        select(memberships.c.role).where(
-            memberships.c.user_id == user_id, memberships.c.project_id == project_id
-        )
+        select(memberships.c.role).where(memberships.c.user_id == user_id, memberships.c.project_id == project_id)
     ).scalar_one_or_none()
 
 

@@ -27,9 +27,7 @@ def create_db_engine(settings: Settings) -> Engine:
     url = settings.resolved_database_url
     if url.startswith("sqlite"):
         if url == "sqlite://" or ":memory:" in url:
-            engine = create_engine(
-                url, connect_args={"check_same_thread": False}, poolclass=StaticPool
-            )
+            engine = create_engine(url, connect_args={"check_same_thread": False}, poolclass=StaticPool)
         else:
             settings.data_dir.mkdir(parents=True, exist_ok=True)
             engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})

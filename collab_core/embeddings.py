@@ -70,9 +70,7 @@ class OpenAICompatibleEmbedder:
     ) -> None:
         from openai import OpenAI
 
-        self._client = OpenAI(
-            api_key=api_key or "not-needed", base_url=base_url or None, timeout=timeout_s
-        )
+        self._client = OpenAI(api_key=api_key or "not-needed", base_url=base_url or None, timeout=timeout_s)
         self._model = model
         self._query_prefix, self._passage_prefix = prefixes
         self.name = f"openai-compatible:{model}" + (f" @ {base_url}" if base_url else "")
@@ -90,10 +88,7 @@ class OpenAICompatibleEmbedder:
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dims), dtype=np.float32)
-        out = [
-            self._embed([self._passage_prefix + t for t in texts[i : i + 256]])
-            for i in range(0, len(texts), 256)
-        ]
+        out = [self._embed([self._passage_prefix + t for t in texts[i : i + 256]]) for i in range(0, len(texts), 256)]
         return np.vstack(out)
 
     def embed_query(self, text: str) -> np.ndarray:

@@ -204,7 +204,13 @@ class MemoryIndex:
         mem = self._memory(item.project_id)
         with self._lock:
             result = mem.add(
-                [{"role": "assistant" if item.role == "assistant" else "user", "content": item.text, "name": item.author}],
+                [
+                    {
+                        "role": "assistant" if item.role == "assistant" else "user",
+                        "content": item.text,
+                        "name": item.author,
+                    }
+                ],
                 run_id=run_id(item.project_id),
                 metadata=self._metadata(item),
                 infer=False,
@@ -285,7 +291,9 @@ class MemoryIndex:
 
     # -- reads --------------------------------------------------------------------------------
 
-    def search(self, project_id: int, query: str, *, limit: int = 50, vector: np.ndarray | None = None) -> list[SemanticHit]:
+    def search(
+        self, project_id: int, query: str, *, limit: int = 50, vector: np.ndarray | None = None
+    ) -> list[SemanticHit]:
         """Nearest messages of one project; the collection itself is the project scope."""
         mem = self._memory(project_id)
         if vector is None:

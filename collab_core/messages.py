@@ -10,10 +10,9 @@ import logging
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from dataclasses import replace as _replace
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Any
-
-from dataclasses import replace as _replace
 
 from sqlalchemy import Connection, Engine, and_, bindparam, func, or_, select, update
 from sqlalchemy.sql import Select
@@ -79,6 +78,9 @@ class ImportItem:
     kind: str = "chat"
     external_id: str | None = None
     meta: dict[str, Any] | None = None
+    # A tombstone from a backup: content is empty and the message is never indexed.
+    deleted_at: datetime | None = None
+    deleted_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -256,7 +258,10 @@ class MessageService:
                 raise ValidationError(f"Unknown message role {it.role!r} in import.")
             if it.kind not in KINDS:
                 raise ValidationError(f"Unknown message kind {it.kind!r} in import.")
-        cleaned = [(it, clean_content(it.content, max_chars=self.settings.max_message_chars)) for it in items]
+        cleaned = [
+            (it, "" if it.deleted_at else clean_content(it.content, max_chars=self.settings.max_message_chars))
+            for it in items
+        ]
         with self.engine.connect() as conn:
             require(conn, actor_id, project_id, "post")
         added = skipped = indexed = failed = 0
@@ -283,8 +288,9 @@ class MessageService:
                         continue
                     if it.external_id:
                         existing.add(it.external_id)
-                    if it.author not in author_ids:
-                        author_ids[it.author] = self._accounts.ensure_user(conn, it.author)
+                    for name in (it.author, it.deleted_by):
+                        if name and name not in author_ids:
+                            author_ids[name] = self._accounts.ensure_user(conn, name)
                     created, offset = to_utc_naive(it.created_at)
                     rows.append(
                         dict(
@@ -298,7 +304,9 @@ class MessageService:
                             tz_offset_min=offset,
                             external_id=it.external_id,
                             meta=it.meta,
-                            index_state="pending",
+                            index_state="deleted" if it.deleted_at else "pending",
+                            deleted_at=to_utc_naive(it.deleted_at)[0] if it.deleted_at else None,
+                            deleted_by=author_ids[it.deleted_by] if it.deleted_by else None,
                         )
                     )
                     new.append((0, text, it, ""))
@@ -308,22 +316,21 @@ class MessageService:
                             messages.insert().returning(messages.c.id, sort_by_parameter_order=True), rows
                         ).scalars()
                     )
-                    conn.execute(
-                        message_terms.insert(),
-                        [
-                            {"message_id": mid, "project_id": project_id, "terms": index_terms(row["content"])}
-                            for mid, row in zip(ids, rows, strict=True)
-                        ],
-                    )
+                    terms = [
+                        {"message_id": mid, "project_id": project_id, "terms": index_terms(row["content"])}
+                        for mid, row in zip(ids, rows, strict=True)
+                        if row["deleted_at"] is None
+                    ]
+                    if terms:
+                        conn.execute(message_terms.insert(), terms)
                     names = {v: k for k, v in author_ids.items()}
                     display = dict(
-                        conn.execute(
-                            select(users.c.id, users.c.display_name).where(users.c.id.in_(list(names)))
-                        ).all()
+                        conn.execute(select(users.c.id, users.c.display_name).where(users.c.id.in_(list(names)))).all()
                     )
                     new = [
                         (mid, row["content"], it, display[row["author_id"]])
                         for mid, row, (_, _, it, _) in zip(ids, rows, new, strict=True)
+                        if row["deleted_at"] is None
                     ]
                     added += len(rows)
             if new and index:
@@ -427,22 +434,33 @@ class MessageService:
                         .values(index_state="pending", memory_id=None)
                     )
             with self.engine.connect() as conn:
-                rows = conn.execute(
-                    self._select()
-                    .where(
-                        messages.c.project_id == pid,
-                        messages.c.deleted_at.is_(None),
-                        messages.c.index_state.in_(("pending", "failed")),
+                rows = (
+                    conn.execute(
+                        self._select()
+                        .where(
+                            messages.c.project_id == pid,
+                            messages.c.deleted_at.is_(None),
+                            messages.c.index_state.in_(("pending", "failed")),
+                        )
+                        .order_by(messages.c.id)
                     )
-                    .order_by(messages.c.id)
-                ).mappings().all()
+                    .mappings()
+                    .all()
+                )
             todo = [self._row(r) for r in rows]
             for start in range(0, len(todo), 256):
                 chunk = todo[start : start + 256]
                 ok, bad = self._index_batch(
                     pid,
                     [
-                        (m.id, m.content, ImportItem(author=m.author, content=m.content, created_at=m.created_at, role=m.role, kind=m.kind), m.author)
+                        (
+                            m.id,
+                            m.content,
+                            ImportItem(
+                                author=m.author, content=m.content, created_at=m.created_at, role=m.role, kind=m.kind
+                            ),
+                            m.author,
+                        )
                         for m in chunk
                     ],
                 )
@@ -472,7 +490,9 @@ class MessageService:
         if start is not None:
             conds.append(messages.c.created_at >= start)
         if end is not None:
-            conds.append(messages.c.created_at < end if not isinstance(f.end, datetime) else messages.c.created_at <= end)
+            conds.append(
+                messages.c.created_at < end if not isinstance(f.end, datetime) else messages.c.created_at <= end
+            )
         if f.text.strip():
             needle = f.text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             conds.append(messages.c.content.ilike(f"%{needle}%", escape="\\"))
@@ -492,11 +512,19 @@ class MessageService:
         limit = max(1, min(limit, MAX_PAGE))
         offset = max(0, offset)
         conds = self._filtered(project_id, filters)
-        order = (messages.c.created_at.desc(), messages.c.id.desc()) if newest_first else (messages.c.created_at, messages.c.id)
+        order = (
+            (messages.c.created_at.desc(), messages.c.id.desc())
+            if newest_first
+            else (messages.c.created_at, messages.c.id)
+        )
         with self.engine.connect() as conn:
             require(conn, actor_id, project_id, "read")
             total = conn.execute(select(func.count()).select_from(messages).where(and_(*conds))).scalar_one()
-            rows = conn.execute(self._select().where(and_(*conds)).order_by(*order).offset(offset).limit(limit)).mappings().all()
+            rows = (
+                conn.execute(self._select().where(and_(*conds)).order_by(*order).offset(offset).limit(limit))
+                .mappings()
+                .all()
+            )
         return Page(items=[self._row(r) for r in rows], total=int(total), offset=offset, limit=limit)
 
     def latest(
@@ -508,9 +536,16 @@ class MessageService:
             conds.append(messages.c.id < before_id)
         with self.engine.connect() as conn:
             require(conn, actor_id, project_id, "read")
-            rows = conn.execute(
-                self._select().where(and_(*conds)).order_by(messages.c.id.desc()).limit(max(1, min(limit, MAX_PAGE)))
-            ).mappings().all()
+            rows = (
+                conn.execute(
+                    self._select()
+                    .where(and_(*conds))
+                    .order_by(messages.c.id.desc())
+                    .limit(max(1, min(limit, MAX_PAGE)))
+                )
+                .mappings()
+                .all()
+            )
         return [self._row(r) for r in reversed(rows)]
 
     def around(self, *, actor_id: int | None, message_id: int, before: int = 5, after: int = 5) -> list[Message]:
@@ -519,20 +554,34 @@ class MessageService:
         with self.engine.connect() as conn:
             created = conn.execute(select(messages.c.created_at).where(messages.c.id == message_id)).scalar_one()
             base = self._select().where(messages.c.project_id == target.project_id)
-            older = conn.execute(
-                base.where(
-                    or_(messages.c.created_at < created, and_(messages.c.created_at == created, messages.c.id < message_id))
+            older = (
+                conn.execute(
+                    base.where(
+                        or_(
+                            messages.c.created_at < created,
+                            and_(messages.c.created_at == created, messages.c.id < message_id),
+                        )
+                    )
+                    .order_by(messages.c.created_at.desc(), messages.c.id.desc())
+                    .limit(before)
                 )
-                .order_by(messages.c.created_at.desc(), messages.c.id.desc())
-                .limit(before)
-            ).mappings().all()
-            newer = conn.execute(
-                base.where(
-                    or_(messages.c.created_at > created, and_(messages.c.created_at == created, messages.c.id > message_id))
+                .mappings()
+                .all()
+            )
+            newer = (
+                conn.execute(
+                    base.where(
+                        or_(
+                            messages.c.created_at > created,
+                            and_(messages.c.created_at == created, messages.c.id > message_id),
+                        )
+                    )
+                    .order_by(messages.c.created_at, messages.c.id)
+                    .limit(after)
                 )
-                .order_by(messages.c.created_at, messages.c.id)
-                .limit(after)
-            ).mappings().all()
+                .mappings()
+                .all()
+            )
         return [self._row(r) for r in reversed(older)] + [target] + [self._row(r) for r in newer]
 
     def group_by_author(
@@ -555,9 +604,7 @@ class MessageService:
                 .group_by(messages.c.author_id, users.c.display_name)
                 .order_by(func.count().desc(), users.c.display_name)
             ).all()
-        return [
-            AuthorGroup(r[0], r[1], int(r[2]), _aware(r[3]), _aware(r[4])) for r in rows
-        ]
+        return [AuthorGroup(r[0], r[1], int(r[2]), _aware(r[3]), _aware(r[4])) for r in rows]
 
     def contributions(
         self, *, actor_id: int | None, project_id: int, filters: TimeFilter = TimeFilter()

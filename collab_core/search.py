@@ -140,4 +140,3 @@ def _passes(m: Message, f: TimeFilter) -> bool:
     if end is not None and (created > end if isinstance(f.end, datetime) else created >= end):
         return False
     return True
-

@@ -1,0 +1,1 @@
+"""Extra CLI commands registered by feature modules (accounts, members, migrate)."""

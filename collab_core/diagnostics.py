@@ -1,0 +1,160 @@
+"""Diagnostics: a structured health report of database, index, embedder, vector store, search and LLM."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select, text
+
+from .db import schema_revision
+from .embeddings import probe_latency_ms
+from .settings import Settings
+
+
+@dataclass
+class Check:
+    """One line of the report: status is ok, warn or fail."""
+
+    name: str
+    status: str
+    detail: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Report:
+    """All checks; ok when none failed."""
+
+    checks: list[Check]
+
+    @property
+    def ok(self) -> bool:
+        return all(c.status != "fail" for c in self.checks)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "checks": [asdict(c) for c in self.checks]}
+
+    def as_text(self) -> str:
+        mark = {"ok": "OK  ", "warn": "WARN", "fail": "FAIL"}
+        lines = [f"[{mark[c.status]}] {c.name}: {c.detail}" for c in self.checks]
+        lines.append("healthy" if self.ok else "problems found")
+        return "\n".join(lines)
+
+
+# Feature modules add checks (LLM reachability, webhooks): fn(hub) -> Check
+EXTRA_CHECKS: list[Callable[[Any], Check]] = []
+
+
+def diagnose(hub: Any) -> Report:
+    """Run every check against an open Hub; never raises."""
+    from .schema import messages, projects, users
+
+    checks: list[Check] = []
+
+    def guarded(name: str, fn: Callable[[], Check]) -> None:
+        try:
+            checks.append(fn())
+        except Exception as exc:  # a failing check is a report line, not a crash
+            checks.append(Check(name, "fail", f"{type(exc).__name__}: {exc}"))
+
+    def database() -> Check:
+        start = time.perf_counter()
+        with hub.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+            counts = {
+                "projects": conn.execute(select(func.count()).select_from(projects)).scalar_one(),
+                "users": conn.execute(select(func.count()).select_from(users)).scalar_one(),
+                "messages": conn.execute(select(func.count()).select_from(messages)).scalar_one(),
+            }
+        current, head = schema_revision(hub.engine)
+        ms = (time.perf_counter() - start) * 1000
+        url = hub.engine.url.render_as_string(hide_password=True)
+        status = "ok" if current == head else "warn"
+        return Check(
+            "database",
+            status,
+            f"{hub.engine.dialect.name} reachable in {ms:.0f} ms, schema {current} (newest {head}); "
+            f"{counts['projects']} projects, {counts['users']} users, {counts['messages']} messages",
+            {"url": url, "schema": current, "schema_head": head, **counts},
+        )
+
+    def index_state() -> Check:
+        counts = hub.messages.counts()
+        pending = counts.get("pending", 0) + counts.get("failed", 0)
+        status = "ok" if pending == 0 else "warn"
+        detail = f"{counts.get('indexed', 0)} indexed, {pending} not yet indexed"
+        if pending:
+            detail += " (run: python -m collab_core reindex)"
+        return Check("memory index", status, detail, counts)
+
+    def embedder() -> Check:
+        ms = probe_latency_ms(hub.embedder)
+        return Check(
+            "embedder",
+            "ok",
+            f"{hub.embedder.name}, {hub.embedder.dims} dimensions, one embedding in {ms:.1f} ms",
+            {"name": hub.embedder.name, "dims": hub.embedder.dims, "latency_ms": round(ms, 2)},
+        )
+
+    def vector_store() -> Check:
+        plist = hub.accounts.list_projects(user_id=None)
+        total = sum(hub.memory.count(p.id) for p in plist)
+        return Check(
+            "vector store",
+            "ok",
+            f"{hub.memory.store_kind} reachable, {total} vectors in {len(plist)} project collections",
+            {"kind": hub.memory.store_kind, "vectors": total},
+        )
+
+    def search_smoke() -> Check:
+        plist = hub.accounts.list_projects(user_id=None)
+        if not plist:
+            return Check("search", "ok", "no projects yet: nothing to search")
+        start = time.perf_counter()
+        hits = hub.memory.search_mem0(plist[0].id, "status update 진행 상황", limit=3)
+        ms = (time.perf_counter() - start) * 1000
+        return Check("search", "ok", f"Mem0 search answered in {ms:.0f} ms with {len(hits)} hits", {"ms": round(ms, 1)})
+
+    def llm() -> Check:
+        s = hub.settings
+        if not s.llm_configured:
+            return Check(
+                "llm",
+                "warn",
+                "no LLM configured: the assistant shows relevant messages but does not generate answers "
+                "(set OPENAI_API_KEY, or OPENAI_BASE_URL for Ollama/vLLM/LM Studio)",
+                {"configured": False},
+            )
+        return Check(
+            "llm",
+            "ok",
+            f"configured: model {s.llm_model} at {s.openai_base_url or 'api.openai.com'}",
+            {"configured": True},
+        )
+
+    guarded("database", database)
+    guarded("memory index", index_state)
+    guarded("embedder", embedder)
+    guarded("vector store", vector_store)
+    guarded("search", search_smoke)
+    guarded("llm", llm)
+    for extra in EXTRA_CHECKS:
+        guarded(getattr(extra, "__name__", "check"), lambda extra=extra: extra(hub))
+    return Report(checks)
+
+
+def run_diagnostics(settings: Settings) -> Report:
+    """Open the hub and diagnose; a hub that cannot open is itself a failed check."""
+    from .hub import Hub
+
+    try:
+        hub = Hub.open(settings)
+    except Exception as exc:
+        return Report([Check("startup", "fail", f"{type(exc).__name__}: {exc}")])
+    try:
+        return diagnose(hub)
+    finally:
+        hub.close()
