@@ -9,6 +9,7 @@ and our message id, exactly as Mem0's own ``add(infer=False)`` writes them.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -273,11 +274,8 @@ class MemoryIndex:
     def delete(self, project_id: int, memory_id: str) -> None:
         """Remove one memory; a memory that is already gone is not an error."""
         mem = self._memory(project_id)
-        with self._lock:
-            try:
-                mem.delete(memory_id)
-            except ValueError:
-                pass  # not found: already removed
+        with self._lock, contextlib.suppress(ValueError):  # not found: already removed
+            mem.delete(memory_id)
 
     def drop_project(self, project_id: int) -> None:
         """Delete a project's whole collection (reindex, project deletion)."""
@@ -326,10 +324,8 @@ class MemoryIndex:
         with self._lock:
             self._memories.clear()
             if self._client is not None:
-                try:
+                with contextlib.suppress(Exception):  # a broken client must not mask the real error
                     self._client.close()
-                except Exception:  # closing a broken client must not mask the real error
-                    pass
             self._history.close()
         _EMBEDDERS.pop(self._key, None)
 

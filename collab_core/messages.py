@@ -588,7 +588,7 @@ class MessageService:
         self, *, actor_id: int | None, project_id: int, filters: TimeFilter = TimeFilter()
     ) -> list[AuthorGroup]:
         """Message counts per author (most active first) within the filters."""
-        conds = self._filtered(project_id, filters) + [messages.c.deleted_at.is_(None)]
+        conds = [*self._filtered(project_id, filters), messages.c.deleted_at.is_(None)]
         with self.engine.connect() as conn:
             require(conn, actor_id, project_id, "read")
             rows = conn.execute(
@@ -610,7 +610,7 @@ class MessageService:
         self, *, actor_id: int | None, project_id: int, filters: TimeFilter = TimeFilter()
     ) -> list[Contribution]:
         """Per author: messages, characters, active days (in each message's own offset), first/last."""
-        conds = self._filtered(project_id, filters) + [messages.c.deleted_at.is_(None)]
+        conds = [*self._filtered(project_id, filters), messages.c.deleted_at.is_(None)]
         day = message_local_day(self.dialect, messages.c.created_at, messages.c.tz_offset_min)
         with self.engine.connect() as conn:
             require(conn, actor_id, project_id, "read")
@@ -638,7 +638,7 @@ class MessageService:
         self, *, actor_id: int | None, project_id: int, filters: TimeFilter = TimeFilter(), utc_offset_min: int = 0
     ) -> list[tuple[str, int, str, int]]:
         """(day 'YYYY-MM-DD', author_id, author, count) in the viewer's offset."""
-        conds = self._filtered(project_id, filters) + [messages.c.deleted_at.is_(None)]
+        conds = [*self._filtered(project_id, filters), messages.c.deleted_at.is_(None)]
         day = local_day(self.dialect, messages.c.created_at, utc_offset_min).label("day")
         with self.engine.connect() as conn:
             require(conn, actor_id, project_id, "read")
@@ -657,7 +657,7 @@ class MessageService:
         self, *, actor_id: int | None, project_id: int, filters: TimeFilter = TimeFilter(), utc_offset_min: int = 0
     ) -> list[tuple[int, int, int]]:
         """(weekday 0=Sunday, hour, count) in the viewer's offset."""
-        conds = self._filtered(project_id, filters) + [messages.c.deleted_at.is_(None)]
+        conds = [*self._filtered(project_id, filters), messages.c.deleted_at.is_(None)]
         wd = local_weekday(self.dialect, messages.c.created_at, utc_offset_min).label("wd")
         hr = local_hour(self.dialect, messages.c.created_at, utc_offset_min).label("hr")
         with self.engine.connect() as conn:

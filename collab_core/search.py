@@ -137,6 +137,4 @@ def _passes(m: Message, f: TimeFilter) -> bool:
     start, end = _bound(f.start, end=False), _bound(f.end, end=True)
     if start is not None and created < start:
         return False
-    if end is not None and (created > end if isinstance(f.end, datetime) else created >= end):
-        return False
-    return True
+    return not (end is not None and (created > end if isinstance(f.end, datetime) else created >= end))
