@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from .accounts import Accounts
+from .auth import AuthService
 from .db import create_db_engine, migrate
 from .embeddings import Embedder, build_embedder
 from .memory import MemoryIndex
@@ -24,6 +25,7 @@ class Hub:
     embedder: Embedder
     memory: MemoryIndex
     accounts: Accounts
+    auth: AuthService
     messages: MessageService
     search: SearchService
 
@@ -35,12 +37,14 @@ class Hub:
         embedder = embedder or build_embedder(settings)
         memory = MemoryIndex(settings, embedder)
         messages = MessageService(engine, memory, settings)
+        accounts = Accounts(engine)
         return cls(
             settings=settings,
             engine=engine,
             embedder=embedder,
             memory=memory,
-            accounts=Accounts(engine),
+            accounts=accounts,
+            auth=AuthService(engine, accounts),
             messages=messages,
             search=SearchService(engine, memory, messages),
         )
