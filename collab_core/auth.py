@@ -6,6 +6,7 @@ never tell whether the username exists.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -80,10 +81,8 @@ class AuthService:
                 ok = False
         else:
             # Spend the same time as a real check so timing does not reveal unknown usernames.
-            try:
+            with contextlib.suppress(VerificationError):
                 _hasher.verify(_DUMMY_HASH, password or "")
-            except VerificationError:
-                pass
         with write_tx(self.engine) as conn:
             conn.execute(login_attempts.insert().values(username_key=key[:64], at=now, success=ok))
             audit.record(
