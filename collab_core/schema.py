@@ -138,7 +138,10 @@ tasks = Table(
     Column("meeting_id", Integer, ForeignKey("meetings.id")),
     Column("source_message_id", Integer),
     Column("deleted_at", DateTime),
+    # Stable id kept by backups and the demo, so restoring twice adds nothing (migration 0002).
+    Column("external_id", String(64)),
     Index("ix_tasks_project_status", "project_id", "status"),
+    Index("uq_tasks_project_external", "project_id", "external_id", unique=True),
     Index("ix_tasks_project_assignee", "project_id", "assignee_id"),
 )
 
@@ -183,7 +186,9 @@ meetings = Table(
     Column("decisions", JSON, nullable=False, default=list),
     Column("summary", Text),
     Column("summary_message_id", Integer),
+    Column("external_id", String(64)),
     Index("ix_meetings_project", "project_id", "started_at"),
+    Index("uq_meetings_project_external", "project_id", "external_id", unique=True),
 )
 
 meeting_attendees = Table(
