@@ -72,8 +72,17 @@ SCRIPT: list[tuple[int, str, str, str]] = [
 ]
 
 
-def load_demo(hub: Hub, *, project_name: str = "Landing Page Team", start: datetime | None = None) -> dict[str, Any]:
-    """Create the demo project and its members and import the conversation (idempotent)."""
+def load_demo(
+    hub: Hub,
+    *,
+    project_name: str = "Landing Page Team",
+    start: datetime | None = None,
+    owner_id: int | None = None,
+) -> dict[str, Any]:
+    """Create the demo project and its members and import the conversation (idempotent).
+
+    With owner_id (the app's "load demo" button), that user joins as owner so they can see it.
+    """
     project = hub.accounts.find_project(project_name) or hub.accounts.create_project(
         actor_id=None, name=project_name, description="랜딩 페이지 제작 팀 데모 / Landing page team demo"
     )
@@ -86,6 +95,13 @@ def load_demo(hub: Hub, *, project_name: str = "Landing Page Team", start: datet
             )
             conn.execute(memberships.insert().values(project_id=project.id, user_id=uid, role=role, joined_at=utcnow()))
             conn.execute(users.update().where(users.c.id == uid).values(display_name=display))
+        if owner_id is not None:
+            conn.execute(
+                memberships.delete().where(memberships.c.project_id == project.id, memberships.c.user_id == owner_id)
+            )
+            conn.execute(
+                memberships.insert().values(project_id=project.id, user_id=owner_id, role="owner", joined_at=utcnow())
+            )
     items = []
     for i, (day, hhmm, author, text) in enumerate(SCRIPT):
         hh, mm = (int(x) for x in hhmm.split(":"))

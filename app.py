@@ -1,0 +1,32 @@
+"""Router: page config, sign-in gate, sidebar (project + user), then st.navigation over pages/."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from deps import get_hub
+from ui import sidebar, sign_in
+from ui.session import current_user, tr
+
+st.set_page_config(page_title="Team Hub", page_icon="🧠", layout="wide")
+
+hub = get_hub()
+user = current_user(hub)
+if user is None:
+    sign_in.render(hub)
+    st.stop()
+
+project = sidebar.render(hub, user)
+
+pages = [
+    st.Page("pages/chat.py", title=tr("nav.chat"), icon="💬", default=True, url_path="chat"),
+    st.Page("pages/timeline.py", title=tr("nav.timeline"), icon="🗂️", url_path="timeline"),
+    st.Page("pages/contributions.py", title=tr("nav.contributions"), icon="📊", url_path="contributions"),
+    st.Page("pages/search.py", title=tr("nav.search"), icon="🔎", url_path="search"),
+    st.Page("pages/tasks.py", title=tr("nav.tasks"), icon="✅", url_path="tasks"),
+    st.Page("pages/meetings.py", title=tr("nav.meetings"), icon="🗓️", url_path="meetings"),
+    st.Page("pages/assistant.py", title=tr("nav.assistant"), icon="🤖", url_path="assistant"),
+    st.Page("pages/inbox.py", title=tr("nav.inbox"), icon="🔔", url_path="inbox"),
+    st.Page("pages/admin.py", title=tr("nav.admin"), icon="🛠️", url_path="admin"),
+]
+st.navigation(pages).run()

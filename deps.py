@@ -1,0 +1,14 @@
+"""App-side service factory: one Hub per process, built once and shared by all sessions."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from collab_core.hub import Hub
+from collab_core.settings import Settings
+
+
+@st.cache_resource(show_spinner="Loading the team memory…")
+def get_hub() -> Hub:
+    """The process-wide Hub (thread-safe, holds no per-user data)."""
+    return Hub.open(Settings.load())

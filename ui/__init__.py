@@ -1,0 +1,1 @@
+"""App-side helpers shared by pages (these may import streamlit; collab_core may not)."""
