@@ -51,8 +51,10 @@ def create_db_engine(settings: Settings) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
+    from .pg import sqlalchemy_url
+
     return create_engine(
-        url,
+        sqlalchemy_url(url),  # postgresql:// (as providers print it) means psycopg 3 here
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_pre_ping=True,
@@ -74,6 +76,11 @@ def migrate(engine: Engine) -> None:
     """Bring the schema to the newest revision; safe to run on every start."""
     cfg = _alembic_config(engine)
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            # Several app servers may start at once: one migrates, the others wait and find head.
+            from .pg import advisory_key
+
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({advisory_key('collab:migrate')})")
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
 

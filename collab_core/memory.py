@@ -66,6 +66,39 @@ def _collection(project_id: int) -> str:
     return f"collab_p{project_id}"
 
 
+# pgvector HNSW search: ef_search is the candidate list size; with strict-order iterative scans
+# (pgvector >= 0.8) the index keeps scanning until LIMIT rows are found, so a 100-500 row pool
+# for fusion is complete and exactly ordered without raising ef_search for every query.
+PG_HNSW_EF_SEARCH = 100
+PG_HNSW_ITERATIVE_SCAN = "strict_order"
+# Serialises collection DDL (CREATE EXTENSION / TABLE / INDEX) across app servers: two processes
+# creating the same table at once would otherwise fail on a pg_type unique violation.
+_PG_DDL_LOCK = "collab:pgvector:ddl"
+
+
+def _configure_pg_connection(conn: Any) -> None:
+    conn.execute(f"SET hnsw.ef_search = {int(PG_HNSW_EF_SEARCH)}")
+    conn.execute(f"SET hnsw.iterative_scan = {PG_HNSW_ITERATIVE_SCAN}")
+    conn.commit()
+
+
+class _SharedPool:
+    """Hands Mem0 one shared psycopg pool without letting it close the pool.
+
+    Mem0's PGVector closes its pool in ``__del__``; every project's store shares this one, so
+    only MemoryIndex.close() closes the real pool.
+    """
+
+    def __init__(self, pool: Any) -> None:
+        self._pool = pool
+
+    def connection(self, *args: Any, **kwargs: Any) -> Any:
+        return self._pool.connection(*args, **kwargs)
+
+    def close(self) -> None:
+        return None
+
+
 class _Mem0Embedder:
     """Adapter from our Embedder to Mem0's EmbeddingBase (query vs passage by memory_action)."""
 
@@ -135,20 +168,34 @@ class MemoryIndex:
             from qdrant_client import QdrantClient
 
             return QdrantClient(url=self.settings.qdrant_url, api_key=self.settings.qdrant_api_key or None)
-        return None  # pgvector: Mem0 opens its own pool per collection
+        if self.store_kind == "pgvector":
+            # One psycopg 3 pool for every project's collection, sized like the SQL pool.
+            from psycopg_pool import ConnectionPool
+
+            from .pg import libpq_url
+
+            return ConnectionPool(
+                conninfo=libpq_url(self.settings.resolved_database_url),
+                min_size=1,
+                max_size=max(2, self.settings.db_pool_size),
+                configure=_configure_pg_connection,
+                open=True,
+                name="collab-pgvector",
+            )
+        raise IndexingError(
+            f"Unknown vector store {self.store_kind!r}.", hint="Use qdrant-local, qdrant-server or pgvector."
+        )
 
     def _vector_store_config(self, project_id: int) -> dict[str, Any]:
         if self.store_kind == "pgvector":
-            url = self.settings.resolved_database_url.replace("postgresql+psycopg://", "postgresql://")
             return {
                 "provider": "pgvector",
                 "config": {
                     "collection_name": _collection(project_id),
                     "embedding_model_dims": self.embedder.dims,
-                    "connection_string": url,
+                    "connection_pool": _SharedPool(self._client),
                     "hnsw": True,
-                    "minconn": 1,
-                    "maxconn": max(2, self.settings.db_pool_size),
+                    "diskann": False,
                 },
             }
         return {
@@ -195,8 +242,37 @@ class MemoryIndex:
                 raise IndexingError(f"Could not open the memory index: {exc}") from exc
             mem.db.close()
             mem.db = self._history  # one history database for all projects
+            if self.store_kind == "pgvector":
+                self._ensure_pg_collection(mem)
             self._memories[project_id] = mem
             return mem
+
+    def _ensure_pg_collection(self, mem: Any) -> None:
+        """Create the project's pgvector table (HNSW index) once, under a cluster-wide advisory lock."""
+        from .pg import advisory_key
+
+        key = advisory_key(_PG_DDL_LOCK)
+        try:
+            with self._client.connection() as conn:
+                conn.execute("SELECT pg_advisory_lock(%s)", (key,))
+                try:
+                    mem.vector_store._ensure_collection()
+                finally:
+                    conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
+        except Exception as exc:
+            raise IndexingError(
+                f"Could not prepare the pgvector collection: {exc}",
+                hint="The database needs the pgvector extension: run CREATE EXTENSION vector as an administrator.",
+            ) from exc
+
+    def _pg_count(self, project_id: int) -> int:
+        from psycopg import sql
+
+        with self._client.connection() as conn:
+            if conn.execute("SELECT to_regclass(%s)", (_collection(project_id),)).fetchone()[0] is None:
+                return 0
+            q = sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(_collection(project_id)))
+            return int(conn.execute(q).fetchone()[0])
 
     # -- writes -------------------------------------------------------------------------------
 
@@ -316,6 +392,8 @@ class MemoryIndex:
     def count(self, project_id: int) -> int:
         mem = self._memory(project_id)
         with self._lock:
+            if self.store_kind == "pgvector":
+                return self._pg_count(project_id)
             if self._client is not None:
                 return int(self._client.count(_collection(project_id), exact=True).count)
             return len(mem.vector_store.list(top_k=10_000_000)[0])

@@ -14,6 +14,7 @@ from collab_core.embeddings import LocalE5Embedder  # noqa: E402
 from collab_core.hub import Hub  # noqa: E402
 from collab_core.models import Project, User  # noqa: E402
 from collab_core.settings import Settings  # noqa: E402
+from tests.pg import pg_database, pg_server  # noqa: F401  (PostgreSQL fixtures)
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
@@ -24,9 +25,22 @@ def embedder() -> LocalE5Embedder:
     return LocalE5Embedder()
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """The core suite runs on both backends: SQLite and a real PostgreSQL + pgvector."""
+    if "backend" in metafunc.fixturenames and "core" in Path(str(metafunc.definition.path)).parts:
+        metafunc.parametrize("backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings.load(env_file=None, data_dir=tmp_path / "data", database_url="")
+def backend() -> str:
+    """SQLite unless parametrized (tests/core runs both)."""
+    return "sqlite"
+
+
+@pytest.fixture
+def settings(tmp_path: Path, backend: str, request: pytest.FixtureRequest) -> Settings:
+    url = request.getfixturevalue("pg_database") if backend == "postgres" else ""
+    return Settings.load(env_file=None, data_dir=tmp_path / "data", database_url=url)
 
 
 @pytest.fixture
