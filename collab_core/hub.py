@@ -10,10 +10,14 @@ from .accounts import Accounts
 from .auth import AuthService
 from .db import create_db_engine, migrate
 from .embeddings import Embedder, build_embedder
+from .meetings import MeetingService
 from .memory import MemoryIndex
+from .mentions import MentionService
 from .messages import MessageService
+from .notify import Notifier
 from .search import SearchService
 from .settings import Settings
+from .tasks import TaskService
 
 
 @dataclass
@@ -28,6 +32,10 @@ class Hub:
     auth: AuthService
     messages: MessageService
     search: SearchService
+    notifier: Notifier
+    tasks: TaskService
+    meetings: MeetingService
+    mentions: MentionService
 
     @classmethod
     def open(cls, settings: Settings, *, embedder: Embedder | None = None) -> Hub:
@@ -38,7 +46,11 @@ class Hub:
         memory = MemoryIndex(settings, embedder)
         messages = MessageService(engine, memory, settings)
         accounts = Accounts(engine)
-        return cls(
+        notifier = Notifier(engine, settings)
+        tasks = TaskService(engine, messages, notifier)
+        mentions = MentionService(engine, notifier)
+        messages.on_post(mentions.on_message)
+        hub = cls(
             settings=settings,
             engine=engine,
             embedder=embedder,
@@ -47,8 +59,17 @@ class Hub:
             auth=AuthService(engine, accounts),
             messages=messages,
             search=SearchService(engine, memory, messages),
+            notifier=notifier,
+            tasks=tasks,
+            # The assistant (when the hub has one) writes meeting summaries with its LLM.
+            meetings=MeetingService(
+                engine, tasks, messages, notifier, assistant=lambda: getattr(hub, "assistant", None)
+            ),
+            mentions=mentions,
         )
+        return hub
 
     def close(self) -> None:
+        self.notifier.close()
         self.memory.close()
         self.engine.dispose()
