@@ -6,12 +6,15 @@ current_user() and never trust anything else.
 
 from __future__ import annotations
 
+from datetime import tzinfo
+
 import streamlit as st
 
 from collab_core.errors import CollabError
 from collab_core.hub import Hub
 from collab_core.i18n import error_text, pick_language, t
 from collab_core.models import Project, User
+from collab_core.presentation import viewer_timezone
 
 USER_KEY = "auth_user_id"
 PROJECT_KEY = "active_project_id"
@@ -32,6 +35,11 @@ def lang() -> str:
 def tr(key: str, **params: object) -> str:
     """Translate a UI key in the session's language."""
     return t(key, lang(), **params)
+
+
+def viewer_tz() -> tzinfo:
+    """The browser's timezone (st.context), falling back to its UTC offset, then UTC."""
+    return viewer_timezone(getattr(st.context, "timezone", None), getattr(st.context, "timezone_offset", None))
 
 
 def show_error(exc: CollabError) -> None:

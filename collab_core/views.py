@@ -1,0 +1,114 @@
+"""Read models the pages show, composed from MessageService queries (no streamlit here).
+
+chat_window: the newest N pages of a project's chat for the live chat view.
+author_groups: the grouped-by-author timeline (counts plus each author's newest messages).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, tzinfo
+
+from sqlalchemy import func, select
+
+from .messages import MAX_PAGE, MessageService
+from .models import AuthorGroup, Message, TimeFilter
+from .presentation import local_time
+from .schema import messages as messages_table
+
+CHAT_PAGE = 50
+
+
+@dataclass(frozen=True)
+class ChatWindow:
+    """The messages the chat shows (oldest first) and whether older ones exist."""
+
+    items: list[Message]
+    has_older: bool
+
+
+def chat_window(
+    service: MessageService, *, actor_id: int | None, project_id: int, pages: int = 1, page_size: int = CHAT_PAGE
+) -> ChatWindow:
+    """The newest `pages * page_size` messages, oldest first, fetched in as few queries as possible."""
+    want = max(1, pages) * max(1, page_size)
+    items: list[Message] = []
+    before: int | None = None
+    has_older = False
+    while want > 0:
+        n = min(want, MAX_PAGE - 1)
+        chunk = service.latest(actor_id=actor_id, project_id=project_id, limit=n + 1, before_id=before)
+        has_older = len(chunk) > n
+        if has_older:
+            chunk = chunk[1:]  # the extra (oldest) row only told us there is more
+        items = chunk + items
+        want -= len(chunk)
+        if not has_older or not chunk:
+            break
+        before = chunk[0].id
+    return ChatWindow(items=items, has_older=has_older)
+
+
+@dataclass(frozen=True)
+class ChatStamp:
+    """What changes when the chat must be redrawn: a new message or a removal."""
+
+    last_id: int
+    removed: int
+
+
+def chat_stamp(service: MessageService, *, project_id: int) -> ChatStamp:
+    """One cheap aggregate query; the live view compares it to skip re-reading unchanged messages.
+
+    No permission check: it reveals only counts, and callers check access on the read that follows.
+    """
+    with service.engine.connect() as conn:
+        row = conn.execute(
+            select(func.coalesce(func.max(messages_table.c.id), 0), func.count(messages_table.c.deleted_at)).where(
+                messages_table.c.project_id == project_id
+            )
+        ).one()
+    return ChatStamp(last_id=int(row[0]), removed=int(row[1]))
+
+
+def day_breaks(items: Sequence[Message], tz: tzinfo) -> Iterator[tuple[date | None, Message]]:
+    """Each message with the day it starts when it is the first of a new local day (else None)."""
+    current: date | None = None
+    for m in items:
+        day = local_time(m.created_at, tz).date()
+        yield (day if day != current else None), m
+        current = day
+
+
+@dataclass(frozen=True)
+class AuthorSection:
+    """One author's group in the grouped timeline: the count and their newest messages."""
+
+    group: AuthorGroup
+    newest: list[Message]
+
+
+def author_groups(
+    service: MessageService,
+    *,
+    actor_id: int | None,
+    project_id: int,
+    filters: TimeFilter = TimeFilter(),
+    offset: int = 0,
+    limit: int = 10,
+    preview: int = 5,
+) -> tuple[list[AuthorSection], int]:
+    """A page of author groups (most active first) with each author's newest `preview` messages."""
+    groups = service.group_by_author(actor_id=actor_id, project_id=project_id, filters=filters)
+    shown = groups[offset : offset + limit]
+    sections = []
+    for g in shown:
+        f = TimeFilter(
+            author_ids=(g.author_id,), kinds=filters.kinds, start=filters.start, end=filters.end, text=filters.text
+        )
+        page = service.timeline(
+            actor_id=actor_id, project_id=project_id, filters=f, newest_first=True, offset=0, limit=preview
+        )
+        sections.append(AuthorSection(group=g, newest=[m for m in page.items if not m.is_deleted]))
+    return sections, len(groups)
