@@ -1,0 +1,211 @@
+"""Meetings: start, agenda, notes, decisions, action items as linked tasks, summary at the end."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from collab_core.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
+from collab_core.meetings import structured_recap
+from collab_core.models import TimeFilter
+
+
+def meeting_messages(hub, team) -> list[str]:
+    page = hub.messages.timeline(actor_id=None, project_id=team.pid, filters=TimeFilter(kinds=("meeting",)), limit=200)
+    return [m.content for m in page.items]
+
+
+@pytest.fixture
+def standup(hub, team):
+    owner, member, admin = team.users["owner"], team.users["member"], team.users["admin"]
+    m = hub.meetings.start(
+        actor_id=owner.id, project_id=team.pid, title="주간 스탠드업", attendee_ids=[member.id, admin.id]
+    )
+    hub.meetings.add_agenda_item(
+        actor_id=owner.id, meeting_id=m.id, topic="로고 시안 리뷰", presenter_id=admin.id, details="시안 3개 비교"
+    )
+    hub.meetings.add_agenda_item(actor_id=member.id, meeting_id=m.id, topic="Pricing table on mobile")
+    hub.meetings.set_notes(actor_id=member.id, meeting_id=m.id, notes="모바일 400px 이하에서 가격표가 깨짐")
+    hub.meetings.add_decision(actor_id=owner.id, meeting_id=m.id, text="로고는 2번 시안으로 확정")
+    return m
+
+
+def test_meeting_records_everything_and_action_items_become_linked_tasks(hub, team, standup):
+    owner, member, admin = team.users["owner"], team.users["member"], team.users["admin"]
+    item = hub.meetings.add_action_item(
+        actor_id=owner.id,
+        meeting_id=standup.id,
+        title="Fix pricing table below 400px",
+        assignee_id=member.id,
+        due_date="2030-03-14",
+    )
+    assert (item.assignee, item.due_date, item.task_status) == ("Team Member", date(2030, 3, 14), "TODO")
+    task = hub.tasks.get_task(actor_id=member.id, task_id=item.task_id)
+    assert (task.title, task.meeting_id, task.assignee_id, task.due_date) == (
+        "Fix pricing table below 400px",
+        standup.id,
+        member.id,
+        date(2030, 3, 14),
+    )
+    assert [t.id for t in hub.tasks.list_tasks(actor_id=member.id, project_id=team.pid, meeting_id=standup.id)] == [
+        task.id
+    ]
+    # The task's state shows on the meeting.
+    hub.tasks.move_task(actor_id=member.id, task_id=task.id, status="DONE")
+    m = hub.meetings.get(actor_id=team.users["viewer"].id, meeting_id=standup.id)
+    assert m.action_items[0].task_status == "DONE"
+    assert [a.name for a in m.attendees] == ["Team Admin", "Team Member", "Team Owner"]
+    assert [(a.position, a.topic, a.presenter) for a in m.agenda] == [
+        (1, "로고 시안 리뷰", "Team Admin"),
+        (2, "Pricing table on mobile", None),
+    ]
+    assert [d.text for d in m.decisions] == ["로고는 2번 시안으로 확정"]
+    assert m.notes == "모바일 400px 이하에서 가격표가 깨짐"
+    assert m.is_open and m.summary is None
+
+    texts = meeting_messages(hub, team)
+    assert texts[0] == "Team Owner started the meeting '주간 스탠드업' (attendees: Team Admin, Team Member, Team Owner)"
+    assert (
+        "Team Owner added to the agenda of '주간 스탠드업': 1. 로고 시안 리뷰 (presenter: Team Admin) — 시안 3개 비교"
+        in texts
+    )
+    assert "Team Owner recorded a decision in '주간 스탠드업': 로고는 2번 시안으로 확정" in texts
+    task_page = hub.messages.timeline(actor_id=None, project_id=team.pid, filters=TimeFilter(kinds=("task",)))
+    assert task_page.items[0].content.startswith(
+        "Team Owner created task 'Fix pricing table below 400px' (assignee Team Member; due 2030-03-14; "
+        "from meeting '주간 스탠드업')"
+    )
+    assert admin.id in {a.user_id for a in m.attendees}
+
+
+def test_an_invalid_action_item_creates_no_task(hub, team, standup):
+    owner = team.users["owner"]
+    with pytest.raises(ValidationError, match="not a valid date"):
+        hub.meetings.add_action_item(actor_id=owner.id, meeting_id=standup.id, title="x", due_date="next friday")
+    with pytest.raises(NotFoundError, match="not a member"):
+        hub.meetings.add_action_item(actor_id=owner.id, meeting_id=standup.id, title="x", assignee_id=team.outsider.id)
+    assert hub.meetings.get(actor_id=owner.id, meeting_id=standup.id).action_items == ()
+    assert hub.tasks.list_tasks(actor_id=owner.id, project_id=team.pid) == []
+
+
+def test_end_without_llm_saves_a_structured_recap(hub, team, standup):
+    owner, member = team.users["owner"], team.users["member"]
+    hub.meetings.add_action_item(
+        actor_id=owner.id,
+        meeting_id=standup.id,
+        title="로고 최종 파일 전달",
+        assignee_id=member.id,
+        due_date="2030-03-15",
+    )
+    ended = hub.meetings.end(actor_id=member.id, meeting_id=standup.id)
+    assert ended.status == "ended" and ended.ended_at is not None
+    recap = ended.summary
+    assert recap.startswith("Meeting recap (회의 요약): 주간 스탠드업")
+    assert "Agenda (안건):\n1. 로고 시안 리뷰 — Team Admin\n   시안 3개 비교\n2. Pricing table on mobile" in recap
+    assert "Decisions (결정 사항):\n- 로고는 2번 시안으로 확정" in recap
+    assert "Action items (실행 항목):\n- 로고 최종 파일 전달 → Team Member, due 2030-03-15 [task #" in recap
+    assert "Notes (메모):\n모바일 400px 이하에서 가격표가 깨짐" in recap
+    assert "Attendees (참석자): Team Admin, Team Member, Team Owner" in recap
+
+    # Saved to the project memory too, linked from the meeting.
+    summary_msg = hub.messages.get(actor_id=owner.id, message_id=ended.summary_message_id)
+    assert summary_msg.content == f"Team Member ended the meeting '주간 스탠드업'. Summary:\n{recap}"
+    assert (summary_msg.kind, summary_msg.role, summary_msg.author_id) == ("meeting", "system", member.id)
+    assert summary_msg.meta["summary_source"] == "recap"
+
+    # An ended meeting is closed for changes.
+    with pytest.raises(ConflictError, match="has ended"):
+        hub.meetings.add_agenda_item(actor_id=owner.id, meeting_id=standup.id, topic="late")
+    with pytest.raises(ConflictError, match="has ended"):
+        hub.meetings.end(actor_id=owner.id, meeting_id=standup.id)
+
+
+def test_recap_of_an_empty_meeting(hub, team):
+    m = hub.meetings.start(actor_id=team.users["member"].id, project_id=team.pid, title="Quick sync")
+    recap = structured_recap(m)
+    assert "Agenda (안건):\n- (none / 없음)" in recap
+    assert "Action items (실행 항목):\n- (none / 없음)" in recap
+
+
+class FakeLLM:
+    """A stand-in for the assistant's LLM client (an external service, not our code)."""
+
+    configured = True
+
+    def __init__(self, fail: bool = False) -> None:
+        self.fail = fail
+        self.prompts: list[list[dict[str, str]]] = []
+
+    def chat(self, *, messages):
+        self.prompts.append(messages)
+        if self.fail:
+            raise TimeoutError("model timed out")
+        return type("Result", (), {"text": "요약: 로고 2번 확정, 가격표 수정은 Team Member 담당."})()
+
+
+def test_llm_summary_when_the_assistant_has_a_model_and_recap_when_it_fails(hub, team, standup):
+    owner = team.users["owner"]
+    llm = FakeLLM()
+    hub.assistant = type("Assistant", (), {"llm": llm})()
+    ended = hub.meetings.end(actor_id=owner.id, meeting_id=standup.id)
+    assert ended.summary == "요약: 로고 2번 확정, 가격표 수정은 Team Member 담당."
+    assert "로고 시안 리뷰" in llm.prompts[0][1]["content"]  # the model saw the record
+    assert hub.messages.get(actor_id=owner.id, message_id=ended.summary_message_id).meta["summary_source"] == "llm"
+
+    other = hub.meetings.start(actor_id=owner.id, project_id=team.pid, title="Retro")
+    hub.assistant = type("Assistant", (), {"llm": FakeLLM(fail=True)})()
+    ended = hub.meetings.end(actor_id=owner.id, meeting_id=other.id)
+    assert ended.summary.startswith("Meeting recap (회의 요약): Retro")
+    # generate=False never calls the model.
+    third = hub.meetings.start(actor_id=owner.id, project_id=team.pid, title="Third")
+    hub.assistant = type("Assistant", (), {"llm": llm})()
+    assert hub.meetings.end(actor_id=owner.id, meeting_id=third.id, generate=False).summary.startswith("Meeting recap")
+    assert len(llm.prompts) == 1
+
+
+def test_meeting_permissions_and_validation(hub, team, standup):
+    viewer, member = team.users["viewer"], team.users["member"]
+    with pytest.raises(PermissionDeniedError):
+        hub.meetings.start(actor_id=viewer.id, project_id=team.pid, title="x")
+    with pytest.raises(PermissionDeniedError):
+        hub.meetings.add_agenda_item(actor_id=viewer.id, meeting_id=standup.id, topic="x")
+    with pytest.raises(PermissionDeniedError):
+        hub.meetings.add_action_item(actor_id=viewer.id, meeting_id=standup.id, title="x")
+    with pytest.raises(PermissionDeniedError):
+        hub.meetings.end(actor_id=viewer.id, meeting_id=standup.id)
+    with pytest.raises(NotFoundError):
+        hub.meetings.get(actor_id=team.outsider.id, meeting_id=standup.id)
+    with pytest.raises(ValidationError, match="meeting title cannot be empty"):
+        hub.meetings.start(actor_id=member.id, project_id=team.pid, title=" ")
+    with pytest.raises(NotFoundError, match="attendee is not a member"):
+        hub.meetings.start(actor_id=member.id, project_id=team.pid, title="x", attendee_ids=[team.outsider.id])
+    with pytest.raises(ValidationError, match="agenda topic cannot be empty"):
+        hub.meetings.add_agenda_item(actor_id=member.id, meeting_id=standup.id, topic="")
+
+
+def test_list_meetings_and_latest_decisions(hub, team, standup):
+    owner = team.users["owner"]
+    second = hub.meetings.start(actor_id=owner.id, project_id=team.pid, title="Design review")
+    hub.meetings.add_decision(actor_id=owner.id, meeting_id=second.id, text="Primary color #3B82F6")
+    hub.meetings.end(actor_id=owner.id, meeting_id=second.id, generate=False)
+    listed = hub.meetings.list_meetings(actor_id=team.users["viewer"].id, project_id=team.pid)
+    assert [m.title for m in listed] == ["주간 스탠드업", "Design review"]  # open first
+    assert [m.title for m in hub.meetings.list_meetings(actor_id=owner.id, project_id=team.pid, status="ended")] == [
+        "Design review"
+    ]
+    decisions = hub.meetings.latest_decisions(project_id=team.pid, limit=5)
+    assert [(d.text, d.meeting_title) for d in decisions] == [
+        ("Primary color #3B82F6", "Design review"),
+        ("로고는 2번 시안으로 확정", "주간 스탠드업"),
+    ]
+    assert decisions[0].decided_by == "Team Owner" and decisions[0].decided_at.tzinfo is not None
+    assert len(hub.meetings.latest_decisions(project_id=team.pid, limit=1)) == 1
+
+
+def test_set_attendees_and_remove_agenda_item(hub, team, standup):
+    owner, viewer = team.users["owner"], team.users["viewer"]
+    m = hub.meetings.set_attendees(actor_id=owner.id, meeting_id=standup.id, user_ids=[owner.id, viewer.id])
+    assert [a.name for a in m.attendees] == ["Team Owner", "Team Viewer"]
+    hub.meetings.remove_agenda_item(actor_id=owner.id, item_id=m.agenda[0].id)
+    assert [a.topic for a in hub.meetings.get(actor_id=owner.id, meeting_id=m.id).agenda] == ["Pricing table on mobile"]
