@@ -54,8 +54,10 @@ def _project(row: Any, role: str | None = None) -> Project:
 class Accounts:
     """User, project and membership services."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, memory: Any = None) -> None:
         self.engine = engine
+        # The MemoryIndex, when given, lets delete_project drop the project's collection.
+        self.memory = memory
 
     # -- users ---------------------------------------------------------------------------------
 
@@ -126,9 +128,11 @@ class Accounts:
         try:
             with write_tx(self.engine) as conn:
                 if actor_id is not None:
-                    exists = conn.execute(select(users.c.id).where(users.c.id == actor_id)).first()
+                    exists = conn.execute(select(users.c.disabled).where(users.c.id == actor_id)).first()
                     if not exists:
                         raise NotFoundError("Unknown user; sign in again.")
+                    if exists[0]:
+                        raise PermissionDeniedError("Your account cannot act here. Sign in again.")
                 pid = conn.execute(
                     projects.insert().values(
                         name=pname, name_key=pname.casefold(), description=desc, created_at=now, created_by=actor_id
@@ -269,6 +273,8 @@ class Accounts:
 
     def transfer_ownership(self, *, actor_id: int, project_id: int, user_id: int) -> None:
         """The owner hands the project to another member and becomes an admin."""
+        if actor_id is not None and user_id == actor_id:
+            raise ValidationError("Choose another member to hand the project to.")
         with write_tx(self.engine) as conn:
             require(conn, actor_id, project_id, "transfer_ownership")
             current = conn.execute(
@@ -290,6 +296,34 @@ class Accounts:
             )
             name = conn.execute(select(users.c.username).where(users.c.id == user_id)).scalar_one()
             audit.record(conn, actor_id=actor_id, action="project.transfer", project_id=project_id, target=name)
+
+    def delete_project(self, *, actor_id: int | None, project_id: int) -> None:
+        """The owner deletes a project: messages, tasks, meetings and memberships leave SQL and the
+        project's memory collection is dropped. The audit log keeps the record of the deletion.
+        """
+        from .schema import audit_log, message_terms, messages
+
+        with write_tx(self.engine) as conn:
+            require(conn, actor_id, project_id, "delete_project")
+            name = conn.execute(select(projects.c.name).where(projects.c.id == project_id)).scalar_one()
+            n_messages = conn.execute(
+                select(func.count()).select_from(messages).where(messages.c.project_id == project_id)
+            ).scalar_one()
+            # Explicit for the keyword index (its FTS mirror follows through triggers); the rest cascades.
+            conn.execute(message_terms.delete().where(message_terms.c.project_id == project_id))
+            conn.execute(messages.delete().where(messages.c.project_id == project_id))
+            conn.execute(projects.delete().where(projects.c.id == project_id))
+            # SQLite may hand the id to the next project: its admins must not read this one's history.
+            conn.execute(audit_log.update().where(audit_log.c.project_id == project_id).values(project_id=None))
+            audit.record(
+                conn,
+                actor_id=actor_id,
+                action="project.delete",
+                target=name,
+                detail={"project_id": project_id, "messages": int(n_messages)},
+            )
+        if self.memory is not None:
+            self.memory.drop_project(project_id)
 
     @staticmethod
     def _owner_count(conn: Connection, project_id: int) -> int:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, or_, select
 
 from .db import utcnow
 from .schema import audit_log, users
@@ -59,11 +59,22 @@ def entries(
     action: str | None = None,
     actor: str | None = None,
     limit: int = 200,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    system: bool = False,
 ) -> list[AuditEntry]:
-    """Newest first, optionally filtered."""
+    """Newest first, optionally filtered (since inclusive, until exclusive; naive UTC).
+
+    With project_ids, system=True also includes entries without a project (sign-ins, accounts).
+    """
     q = select(audit_log).order_by(audit_log.c.at.desc(), audit_log.c.id.desc()).limit(limit)
     if project_ids is not None:
-        q = q.where(audit_log.c.project_id.in_(project_ids))
+        scope = audit_log.c.project_id.in_(project_ids)
+        q = q.where(or_(scope, audit_log.c.project_id.is_(None)) if system else scope)
+    if since is not None:
+        q = q.where(audit_log.c.at >= since)
+    if until is not None:
+        q = q.where(audit_log.c.at < until)
     if action:
         q = q.where(audit_log.c.action == action)
     if actor:
@@ -74,3 +85,12 @@ def entries(
         AuditEntry(r["id"], r["at"], r["actor_name"], r["action"], r["project_id"], r["target"], r["detail"])
         for r in rows
     ]
+
+
+def actions(engine: Engine, *, project_ids: list[int] | None = None) -> list[str]:
+    """The distinct actions recorded (for filter pickers)."""
+    q = select(audit_log.c.action).distinct().order_by(audit_log.c.action)
+    if project_ids is not None:
+        q = q.where(audit_log.c.project_id.in_(project_ids))
+    with engine.connect() as conn:
+        return list(conn.execute(q).scalars())

@@ -271,7 +271,14 @@ def _ensure_user(hub: Hub, conn: Connection, username: str, display_name: str | 
     if display_name:
         conn.execute(
             users.update()
-            .where(users.c.id == uid, users.c.display_name == users.c.username)
+            # Only credential-less (imported) authors: a restore must not rename real accounts.
+            .where(users.c.id == uid, users.c.display_name == users.c.username, users.c.password_hash.is_(None))
             .values(display_name=display_name)
         )
     return uid
+
+
+# Feature sections register themselves after SECTIONS exists (they import this module).
+from .tasks_backup import register as _register_task_sections  # noqa: E402
+
+_register_task_sections()

@@ -45,7 +45,7 @@ class Hub:
         embedder = embedder or build_embedder(settings)
         memory = MemoryIndex(settings, embedder)
         messages = MessageService(engine, memory, settings)
-        accounts = Accounts(engine)
+        accounts = Accounts(engine, memory)
         notifier = Notifier(engine, settings)
         tasks = TaskService(engine, messages, notifier)
         mentions = MentionService(engine, notifier)

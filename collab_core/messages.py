@@ -21,7 +21,7 @@ from . import audit
 from .accounts import Accounts
 from .authz import require
 from .db import utcnow, write_tx
-from .errors import NotFoundError, ValidationError
+from .errors import NotFoundError, PermissionDeniedError, ValidationError
 from .memory import IndexItem, MemoryIndex
 from .models import AuthorGroup, Contribution, Message, Page, TimeFilter
 from .schema import message_terms, messages, users
@@ -186,8 +186,12 @@ class MessageService:
         now = utcnow()
         with write_tx(self.engine) as conn:
             require(conn, actor_id, project_id, action)
-            if conn.execute(select(users.c.id).where(users.c.id == author)).first() is None:
+            found = conn.execute(select(users.c.password_hash).where(users.c.id == author)).first()
+            if found is None:
                 raise NotFoundError("Unknown author.")
+            # Speaking for someone else is only for assistant/system messages by accounts nobody signs in to.
+            if actor_id is not None and author != actor_id and (role == "user" or found[0]):
+                raise PermissionDeniedError("You can only post messages as yourself.")
             mid = conn.execute(
                 messages.insert().values(
                     project_id=project_id,
@@ -263,7 +267,8 @@ class MessageService:
             for it in items
         ]
         with self.engine.connect() as conn:
-            require(conn, actor_id, project_id, "post")
+            # Imports set any author and time: an admin-level action ("restore"), never a member's post.
+            require(conn, actor_id, project_id, "restore")
         added = skipped = indexed = failed = 0
         done = 0
         author_ids: dict[str, int] = {}
