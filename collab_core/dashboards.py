@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -87,8 +88,10 @@ def _labels(contribs: Sequence[Contribution]) -> dict[int, str]:
     return {c.author_id: (c.author if seen[c.author] == 1 else f"{c.author} #{c.author_id}") for c in contribs}
 
 
-def members_frame(contribs: Sequence[Contribution], *, top_n: int, lang: str) -> pd.DataFrame:
-    """Messages per member, most active first; members after the first top_n fold into 'others'."""
+def members_frame(contribs: Sequence[Contribution], *, top_n: int, lang: str, tz: tzinfo = UTC) -> pd.DataFrame:
+    """Messages per member, most active first; members after the first top_n fold into 'others'.
+
+    first_at / last_at are in the viewer's zone (naive, for display)."""
     labels = _labels(contribs)
     rows = [
         {
@@ -118,7 +121,12 @@ def members_frame(contribs: Sequence[Contribution], *, top_n: int, lang: str) ->
             }
         )
     columns = ["author_id", "author", "messages", "characters", "active_days", "first_at", "last_at", "colour"]
-    return pd.DataFrame(rows, columns=columns)
+    frame = pd.DataFrame(rows, columns=columns)
+    for col in ("first_at", "last_at"):
+        frame[col] = pd.to_datetime(
+            [local_time(v, tz).replace(tzinfo=None) if v is not None else None for v in frame[col]]
+        )
+    return frame
 
 
 def daily_frame(rows: Sequence[tuple[str, int, str, int]], members: pd.DataFrame) -> pd.DataFrame:
@@ -192,7 +200,7 @@ def build_dashboard(
     now = now or datetime.now(UTC)
     offset = utc_offset_minutes(tz, now)
     contribs = messages.contributions(actor_id=actor_id, project_id=project_id, filters=filters)
-    members = members_frame(contribs, top_n=max(1, top_n), lang=lang)
+    members = members_frame(contribs, top_n=max(1, top_n), lang=lang, tz=tz)
     daily_rows = messages.daily_activity(
         actor_id=actor_id, project_id=project_id, filters=filters, utc_offset_min=offset
     )
@@ -219,78 +227,91 @@ def build_dashboard(
 
 
 # -- figures --------------------------------------------------------------------------------------
+# Each figure is built in one constructor call from plain dicts: plotly validates the whole spec once,
+# where update_layout/update_xaxes calls re-validate (and the default template is deep-copied into
+# every figure). "none" is the empty template; Streamlit restyles charts with its own theme anyway.
 
 
-def _layout(fig: go.Figure, *, height: int) -> go.Figure:
-    fig.update_layout(
-        template="plotly_white",
-        height=height,
-        margin={"l": 8, "r": 16, "t": 8, "b": 8},
-        font={"family": FONT, "size": 13},
-        hoverlabel={"font": {"family": FONT}},
-    )
-    return fig
+def _layout(height: int, **extra: Any) -> dict[str, Any]:
+    return {
+        "template": "none",
+        "height": height,
+        "margin": {"l": 8, "r": 16, "t": 8, "b": 8},
+        "font": {"family": FONT, "size": 13},
+        "hoverlabel": {"font": {"family": FONT}},
+        **extra,
+    }
 
 
 def members_figure(frame: pd.DataFrame, lang: str) -> go.Figure:
     """Horizontal bars, most active on top; the height grows with the number of rows."""
     data = frame.iloc[::-1]
-    fig = go.Figure(
-        go.Bar(
-            x=data["messages"],
-            y=data["author"],
-            orientation="h",
-            marker={"color": list(data["colour"])},
-            text=[f"{n:,}" for n in data["messages"]],
-            textposition="outside",
-            cliponaxis=False,
-            customdata=data[["characters", "active_days"]].to_numpy(),
-            hovertemplate=t("dash.hover_member", lang),
-        )
+    bar = {
+        "type": "bar",
+        "orientation": "h",
+        "x": data["messages"].to_numpy(),
+        "y": list(data["author"]),
+        "marker": {"color": list(data["colour"])},
+        "text": [f"{n:,}" for n in data["messages"]],
+        "textposition": "outside",
+        "cliponaxis": False,
+        "customdata": data[["characters", "active_days"]].to_numpy(),
+        "hovertemplate": t("dash.hover_member", lang),
+    }
+    layout = _layout(
+        max(180, 60 + 32 * len(frame)),
+        xaxis={"title": {"text": t("dash.messages", lang)}, "rangemode": "tozero", "automargin": True},
+        yaxis={"automargin": True, "type": "category"},
     )
-    fig.update_xaxes(title=t("dash.messages", lang), rangemode="tozero", automargin=True)
-    fig.update_yaxes(automargin=True, type="category")
-    return _layout(fig, height=max(180, 60 + 32 * len(frame)))
+    return go.Figure(data=[bar], layout=layout)
 
 
 def daily_figure(frame: pd.DataFrame, lang: str) -> go.Figure:
     """Messages per day, stacked by member (same colours as the member chart)."""
-    fig = go.Figure()
-    for author, part in frame.groupby("author", sort=False):
-        fig.add_bar(
-            x=part["day"],
-            y=part["messages"],
-            name=str(author),
-            marker={"color": part["colour"].iloc[0]},
-            hovertemplate=t("dash.hover_day", lang),
-        )
-    fig.update_layout(
+    traces = [
+        {
+            "type": "bar",
+            "x": part["day"].dt.strftime("%Y-%m-%d").to_list(),
+            "y": part["messages"].to_numpy(),
+            "name": str(author),
+            "marker": {"color": part["colour"].iloc[0]},
+            "hovertemplate": t("dash.hover_day", lang),
+        }
+        for author, part in frame.groupby("author", sort=False)
+    ]
+    layout = _layout(
+        400,
         barmode="stack",
         bargap=0.15 if frame["day"].nunique() < 60 else 0.02,
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
         hovermode="closest",
+        xaxis={"type": "date", "tickformat": "%m-%d" if lang == "en" else "%m/%d"},
+        yaxis={"title": {"text": t("dash.messages", lang)}, "rangemode": "tozero"},
     )
-    fig.update_xaxes(title=None, type="date", tickformat="%m-%d" if lang == "en" else "%m/%d")
-    fig.update_yaxes(title=t("dash.messages", lang), rangemode="tozero")
-    return _layout(fig, height=400)
+    return go.Figure(data=traces, layout=layout)
 
 
 def heatmap_figure(frame: pd.DataFrame, lang: str) -> go.Figure:
     """Weekday x hour message counts in the viewer's zone."""
-    fig = go.Figure(
-        go.Heatmap(
-            z=frame.to_numpy(),
-            x=[str(h) for h in frame.columns],
-            y=list(frame.index),
-            colorscale="Blues",
-            xgap=2,
-            ygap=2,
-            hovertemplate=t("dash.hover_heat", lang),
-            colorbar={"thickness": 12},
-        )
+    heat = {
+        "type": "heatmap",
+        "z": frame.to_numpy(),
+        "x": [str(h) for h in frame.columns],
+        "y": list(frame.index),
+        "colorscale": "Blues",
+        "xgap": 2,
+        "ygap": 2,
+        "hovertemplate": t("dash.hover_heat", lang),
+        "colorbar": {"thickness": 12},
+    }
+    layout = _layout(
+        300,
+        xaxis={
+            "title": {"text": t("dash.hour", lang)},
+            "type": "category",
+            "tickmode": "array",
+            "tickvals": [str(h) for h in range(0, 24, 3)],
+        },
+        yaxis={"autorange": "reversed", "type": "category"},
     )
-    fig.update_xaxes(
-        title=t("dash.hour", lang), type="category", tickmode="array", tickvals=[str(h) for h in range(0, 24, 3)]
-    )
-    fig.update_yaxes(autorange="reversed", type="category")
-    return _layout(fig, height=300)
+    return go.Figure(data=[heat], layout=layout)

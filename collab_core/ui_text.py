@@ -68,7 +68,7 @@ register(
         },
         "timeline.csv": {"en": "Download CSV", "ko": "CSV 다운로드"},
         "timeline.group_head": {
-            "en": "**{name}** · {n:,} messages · {first} – {last}",
+            "en": "**{name}** · {n:,} msg · {first} – {last}",
             "ko": "**{name}** · 메시지 {n:,}개 · {first} – {last}",
         },
         "timeline.group_newest": {"en": "Newest {n} shown.", "ko": "최근 {n}개를 보여 줍니다."},

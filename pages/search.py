@@ -1,8 +1,130 @@
-"""search page (placeholder until its feature lands)."""
+"""Search: hybrid (keyword + meaning) search with author/date/kind filters. Each result shows who,
+when, the matched words highlighted and which side found it; "show in context" opens the
+conversation around it."""
+
+from __future__ import annotations
+
+from datetime import date
 
 import streamlit as st
 
+import collab_core.ui_text  # noqa: F401  (registers this page's text)
+from collab_core.errors import CollabError
+from collab_core.messages import KINDS
+from collab_core.models import SearchHit, TimeFilter
+from collab_core.presentation import avatar_svg, highlight_markdown, snippet
+from ui.messages import message_head, render_listing
 from ui.page import page_context
+from ui.perf import timed
+from ui.session import lang, show_error, tr, viewer_tz
+
+LIMIT = 20
+SOURCE_COLOURS = {"keyword": "blue", "semantic": "green"}
 
 ctx = page_context()
-st.title("search")
+project = ctx.project
+assert project is not None
+hub, user = ctx.hub, ctx.user
+tz = viewer_tz()
+ui_lang = lang()
+ss = st.session_state
+
+
+def _focus(message_id: int | None) -> None:
+    ss["search_focus"] = message_id
+
+
+def _date_bounds(value: object) -> tuple[date | None, date | None]:
+    picked = list(value) if isinstance(value, list | tuple) else ([value] if isinstance(value, date) else [])
+    start = picked[0] if picked else None
+    return start, (picked[1] if len(picked) > 1 else start)
+
+
+@st.fragment
+def results(hits: list[SearchHit]) -> None:
+    """Results and the context panel; choosing a result reruns only this part, not the search."""
+    left, right = st.columns([3, 2], gap="medium")
+    with left:
+        st.caption(tr("search.results", n=len(hits)))
+        for hit in hits:
+            m = hit.message
+            with st.chat_message(m.author, avatar=avatar_svg(m.author)):
+                badges = " ".join(
+                    f":{SOURCE_COLOURS.get(s, 'gray')}-badge[{tr('search.source.' + s)}]" for s in hit.sources
+                )
+                text = snippet(m.content, hit.terms)
+                st.markdown(
+                    f"{message_head(m, tz, ui_lang, full_time=True)} {badges}\n\n{highlight_markdown(text, hit.terms)}"
+                )
+                st.button(
+                    tr("search.context"),
+                    key=f"search_ctx_{m.id}",
+                    icon=":material/forum:",
+                    type="tertiary",
+                    on_click=_focus,
+                    args=(m.id,),
+                )
+    with right, st.container(border=True, key="search_context"):
+        focus = ss.get("search_focus")
+        if focus is None or focus not in {h.message.id for h in hits}:
+            st.caption(tr("search.context_hint"))
+            return
+        head, close = st.columns([4, 1], vertical_alignment="center")
+        head.markdown(f"**{tr('search.context_title')}**")
+        close.button(
+            "", icon=":material/close:", key="search_ctx_close", on_click=_focus, args=(None,), help=tr("search.close")
+        )
+        try:
+            around = hub.messages.around(actor_id=user.id, message_id=focus, before=4, after=4)
+        except CollabError as exc:
+            show_error(exc)
+            return
+        render_listing(around, tz, ui_lang, marked_id=focus)
+
+
+with timed("search.page"):
+    st.markdown(f"### 🔎 {tr('search.title')}")
+    st.caption(tr("search.caption"))
+    query = st.text_input(
+        tr("search.query"), key="search_query", placeholder=tr("search.placeholder"), label_visibility="collapsed"
+    )
+    try:
+        groups = hub.messages.group_by_author(actor_id=user.id, project_id=project.id)
+    except CollabError as exc:
+        show_error(exc)
+        st.stop()
+    names = {g.author_id: g.author for g in groups}
+    f1, f2, f3 = st.columns([3, 2, 2])
+    authors = f1.multiselect(
+        tr("filter.authors"),
+        list(names),
+        format_func=lambda a: names.get(a, str(a)),
+        key="search_authors",
+        placeholder=tr("filter.all"),
+    )
+    dates = f2.date_input(tr("filter.dates"), value=(), key="search_dates", format="YYYY-MM-DD")
+    kinds = f3.multiselect(
+        tr("filter.kinds"),
+        list(KINDS),
+        format_func=lambda k: tr(f"kind.{k}"),
+        key="search_kinds",
+        placeholder=tr("filter.all"),
+    )
+    start, end = _date_bounds(dates)
+    filters = TimeFilter(author_ids=tuple(authors), kinds=tuple(kinds), start=start, end=end)
+
+    if not query.strip():
+        st.info(tr("search.hint"), icon="🔎")
+    else:
+        try:
+            hits = hub.search.search(actor_id=user.id, project_id=project.id, query=query, limit=LIMIT, filters=filters)
+        except CollabError as exc:
+            show_error(exc)
+            hits = None
+        if hits is not None and not hits:
+            st.info(tr("search.none"), icon="🔎")
+        elif hits:
+            if ss.get("search_last") != (query, filters):
+                ss["search_last"] = (query, filters)
+                ss["search_focus"] = None
+            results(hits)
