@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import copy
+import json
 from datetime import date
 
 import pytest
 
-from collab_core.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
+from collab_core.backup import export_backup, restore_backup
+from collab_core.errors import BackupFormatError, ConflictError, NotFoundError, PermissionDeniedError, ValidationError
+from collab_core.hub import Hub
 from collab_core.meetings import structured_recap
 from collab_core.models import TimeFilter
+from collab_core.settings import Settings
 
 
 def meeting_messages(hub, team) -> list[str]:
@@ -209,3 +214,134 @@ def test_set_attendees_and_remove_agenda_item(hub, team, standup):
     assert [a.name for a in m.attendees] == ["Team Owner", "Team Viewer"]
     hub.meetings.remove_agenda_item(actor_id=owner.id, item_id=m.agenda[0].id)
     assert [a.topic for a in hub.meetings.get(actor_id=owner.id, meeting_id=m.id).agenda] == ["Pricing table on mobile"]
+
+
+# -- backup / restore of tasks and meetings ------------------------------------------------------
+
+
+def _board_snapshot(hub, pid):
+    ts = hub.tasks.list_tasks(actor_id=None, project_id=pid)
+    tasks = [
+        (
+            t.title,
+            t.status,
+            t.assignee,
+            t.due_date,
+            t.priority,
+            t.labels,
+            t.created_at,
+            [
+                (e.actor, e.event, e.from_status, e.to_status, e.created_at)
+                for e in hub.tasks.history(actor_id=None, task_id=t.id)
+            ],
+            [(c.author, c.content, c.created_at) for c in hub.tasks.comments(actor_id=None, task_id=t.id)],
+        )
+        for t in ts
+    ]
+    meetings = [
+        (
+            m.title,
+            m.status,
+            m.started_at,
+            m.ended_at,
+            m.notes,
+            [(d.text, d.decided_by, d.decided_at) for d in m.decisions],
+            m.summary,
+            [a.name for a in m.attendees],
+            [(a.position, a.topic, a.presenter, a.details) for a in m.agenda],
+            [(a.title, a.assignee, a.due_date, a.task_status) for a in m.action_items],
+            hub.messages.get(actor_id=None, message_id=m.summary_message_id).content if m.summary_message_id else None,
+        )
+        for m in hub.meetings.list_meetings(actor_id=None, project_id=pid)
+    ]
+    return tasks, meetings
+
+
+def _fill_board(hub, team, standup):
+    owner, member = team.users["owner"], team.users["member"]
+    item = hub.meetings.add_action_item(
+        actor_id=owner.id, meeting_id=standup.id, title="가격표 수정", assignee_id=member.id, due_date="2030-03-14"
+    )
+    hub.tasks.move_task(actor_id=member.id, task_id=item.task_id, status="IN_PROGRESS")
+    hub.meetings.end(actor_id=owner.id, meeting_id=standup.id)
+    t = hub.tasks.create_task(
+        actor_id=member.id, project_id=team.pid, title="Logo", labels=["design"], priority="high", due_date="2030-01-01"
+    )
+    hub.tasks.comment(actor_id=owner.id, task_id=t.id, content="2번 시안 좋아요")
+    hub.tasks.move_task(actor_id=member.id, task_id=t.id, status="DONE")
+    gone = hub.tasks.create_task(actor_id=member.id, project_id=team.pid, title="Mistake")
+    hub.tasks.delete_task(actor_id=owner.id, task_id=gone.id)
+    hub.meetings.start(actor_id=member.id, project_id=team.pid, title="Open retro")
+
+
+def test_backup_round_trip_includes_tasks_and_meetings(hub, team, standup, tmp_path, embedder):
+    _fill_board(hub, team, standup)
+    data = export_backup(hub, actor_id=None, project_ids=[team.pid])
+    assert data["counts"]["tasks"] == 3 and data["counts"]["meetings"] == 2
+    before = _board_snapshot(hub, team.pid)
+    other = Hub.open(Settings.load(env_file=None, data_dir=tmp_path / "restored", database_url=""), embedder=embedder)
+    try:
+        report = restore_backup(other, json.dumps(data), actor_id=None)
+        assert (report["tasks_added"], report["meetings_added"]) == (3, 2)
+        pid = other.accounts.find_project("Team").id
+        after = _board_snapshot(other, pid)
+        assert after == before
+        # The action item is still linked to its task, and the task to its meeting.
+        [ended] = other.meetings.list_meetings(actor_id=None, project_id=pid, status="ended")
+        linked = other.tasks.get_task(actor_id=None, task_id=ended.action_items[0].task_id)
+        assert (linked.title, linked.meeting_id) == ("가격표 수정", ended.id)
+        # Restoring twice adds nothing.
+        again = restore_backup(other, json.dumps(data), actor_id=None)
+        assert (again["tasks_added"], again["meetings_added"], again["messages_added"]) == (0, 0, 0)
+        assert _board_snapshot(other, pid) == before
+        # A backup of the restored copy carries the same stable ids.
+        assert export_backup(other, actor_id=None)["projects"][0]["tasks"] == data["projects"][0]["tasks"]
+    finally:
+        other.close()
+    # Restoring into the original project adds nothing either.
+    same = restore_backup(hub, json.dumps(data), actor_id=None)
+    assert (same["tasks_added"], same["meetings_added"]) == (0, 0)
+    assert _board_snapshot(hub, team.pid) == before
+
+
+def _break(path: str, value):
+    def mutate(data):
+        data = copy.deepcopy(data)
+        target = data["projects"][0]
+        *keys, last = path.split(".")
+        for k in keys:
+            target = target[int(k)] if k.isdigit() else target[k]
+        if value is KeyError:
+            del target[last]
+        else:
+            target[int(last) if last.isdigit() else last] = value
+        return data
+
+    return mutate
+
+
+BROKEN = [
+    (_break("tasks.0.status", "BLOCKED"), "unknown status"),
+    (_break("tasks.0.title", ""), "non-empty"),
+    (_break("tasks.0.due_date", "14/03/2030"), "YYYY-MM-DD"),
+    (_break("tasks.0.events.0.at", "yesterday"), "ISO-8601"),
+    (_break("tasks.0.created_by", KeyError), "missing field"),
+    (_break("tasks", {"not": "a list"}), "must be a list"),
+    (_break("meetings.0.agenda.0.topic", None), "topic"),
+    (_break("meetings.0.status", "paused"), "meeting status"),
+    (_break("meetings.0.action_items.0.due_date", "soon"), "YYYY-MM-DD"),
+]
+
+
+def test_malformed_task_or_meeting_sections_write_nothing(hub, team, standup, tmp_path, embedder):
+    _fill_board(hub, team, standup)
+    data = export_backup(hub, actor_id=None, project_ids=[team.pid])
+    empty = Hub.open(Settings.load(env_file=None, data_dir=tmp_path / "empty", database_url=""), embedder=embedder)
+    try:
+        for mutate, message in BROKEN:
+            with pytest.raises(BackupFormatError, match=message):
+                restore_backup(empty, json.dumps(mutate(data)), actor_id=None)
+            assert empty.accounts.list_projects(user_id=None) == []
+            assert empty.accounts.user_count() == 0
+    finally:
+        empty.close()
