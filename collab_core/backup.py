@@ -282,9 +282,3 @@ def _ensure_user(hub: Hub, conn: Connection, username: str, display_name: str | 
 from .tasks_backup import register as _register_task_sections  # noqa: E402
 
 _register_task_sections()
-
-
-# Feature sections register themselves after SECTIONS exists (they import this module).
-from .tasks_backup import register as _register_task_sections  # noqa: E402
-
-_register_task_sections()
