@@ -116,3 +116,8 @@ def load_demo(
 
 # Feature modules (tasks, meetings) add their part of the demo here: fn(hub, project_id, base) -> dict
 DEMO_HOOKS: list[Any] = []
+
+# The task board and the weekly stand-up of the tutorial.
+from .tasks_demo import load_board  # noqa: E402
+
+DEMO_HOOKS.append(load_board)

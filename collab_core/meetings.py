@@ -12,7 +12,7 @@ import logging
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, func, select, update
@@ -129,17 +129,26 @@ def _aware(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value is not None else None
 
 
-def _fmt_time(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M UTC") if value else "?"
+def _fmt_time(value: datetime | None, offset_min: int) -> str:
+    if value is None:
+        return "?"
+    local = value.astimezone(timezone(timedelta(minutes=offset_min)))
+    sign = "+" if offset_min >= 0 else "-"
+    return local.strftime("%Y-%m-%d %H:%M") + f" (UTC{sign}{abs(offset_min) // 60:02d}:{abs(offset_min) % 60:02d})"
 
 
-def structured_recap(meeting: Meeting) -> str:
-    """The summary without an LLM: attendees, agenda, decisions, action items and notes (Korean/English headings)."""
+def structured_recap(meeting: Meeting, *, utc_offset_min: int = 0) -> str:
+    """The summary without an LLM: attendees, agenda, decisions, action items and notes (Korean/English headings).
+
+    Times are shown in the given UTC offset (the team's, e.g. 540 for KST).
+    """
     lines = [f"Meeting recap (회의 요약): {meeting.title}"]
-    lines.append(
-        f"When (일시): {_fmt_time(meeting.started_at)}"
-        + (f" – {_fmt_time(meeting.ended_at)}" if meeting.ended_at else "")
-    )
+    when = _fmt_time(meeting.started_at, utc_offset_min)
+    if meeting.ended_at:
+        end = _fmt_time(meeting.ended_at, utc_offset_min)
+        same_day = end[:10] == when[:10]
+        when += f" – {end[11:16] if same_day else end}"
+    lines.append(f"When (일시): {when}")
     if meeting.attendees:
         lines.append("Attendees (참석자): " + ", ".join(a.name for a in meeting.attendees))
     lines.append("")
@@ -558,17 +567,18 @@ class MeetingService:
             return recap, "recap"
         return text.strip(), "llm"
 
-    def end(self, *, actor_id: int | None, meeting_id: int, generate: bool = True) -> Meeting:
+    def end(self, *, actor_id: int | None, meeting_id: int, generate: bool = True, utc_offset_min: int = 0) -> Meeting:
         """End the meeting and save its summary to the meeting and the project memory.
 
-        generate=False skips the LLM and saves the structured recap.
+        generate=False skips the LLM and saves the structured recap; utc_offset_min is the
+        offset the recap shows times in (the person ending the meeting's).
         """
         with self.engine.connect() as conn:
             meeting, _, _ = self._open_meeting(conn, actor_id, meeting_id)
         # The LLM call can take seconds: it runs outside any transaction.
         ended_at = utcnow()
         draft = replace(meeting, ended_at=_aware(ended_at), status="ended")
-        recap = structured_recap(draft)
+        recap = structured_recap(draft, utc_offset_min=utc_offset_min)
         summary, source = self._summarize(draft, recap) if generate else (recap, "recap")
         effects = Effects()
         with write_tx(self.engine) as conn:

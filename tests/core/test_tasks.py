@@ -246,3 +246,41 @@ def test_operator_changes_are_attributed_to_the_owner(hub, team):
     t = hub.tasks.create_task(actor_id=None, project_id=team.pid, title="From the CLI")
     assert t.created_by == team.users["owner"].id
     assert task_messages(hub, team) == ["Team Owner created task 'From the CLI'"]
+
+
+def test_demo_adds_the_tutorial_board_and_stand_up_once(hub):
+    from datetime import datetime, timedelta, timezone
+
+    from collab_core.demo import load_demo
+
+    base = datetime(2025, 3, 10, tzinfo=timezone(timedelta(hours=9)))
+    first = load_demo(hub, start=base)
+    assert (first["tasks"], first["meetings"]) == (8, 1)
+    again = load_demo(hub, start=base)
+    assert (again["tasks"], again["meetings"], again["board_messages"]) == (0, 0, 0)
+    pid = first["project_id"]
+    tasks = hub.tasks.list_tasks(actor_id=None, project_id=pid, today=date(2025, 3, 20))
+    by_title = {t.title.split(" / ")[-1]: t for t in tasks}
+    assert {"Wireframe", "Logo design", "Hero copy"} <= set(by_title)
+    assert [e.to_status for e in hub.tasks.history(actor_id=None, task_id=by_title["Logo design"].id)] == [
+        "TODO",
+        "IN_PROGRESS",
+        "REVIEW",
+        "DONE",
+        None,
+    ]
+    assert by_title["Final logo files"].overdue and by_title["Final logo files"].assignee == "Bob"
+    [standup] = hub.meetings.list_meetings(actor_id=None, project_id=pid)
+    assert standup.status == "ended" and len(standup.agenda) == 4 and len(standup.decisions) == 2
+    assert [a.due_date for a in standup.action_items] == [
+        date(2025, 3, 11),
+        date(2025, 3, 13),
+        date(2025, 3, 13),
+        date(2025, 3, 14),
+    ]
+    assert all(a.task_id for a in standup.action_items)
+    assert "When (일시): 2025-03-11 09:30 (UTC+09:00) – 09:50" in standup.summary
+    summary = hub.messages.get(actor_id=None, message_id=standup.summary_message_id)
+    assert summary.kind == "meeting" and summary.author == "Alice"
+    hits = hub.search.search(actor_id=None, project_id=pid, query="로고 최종 파일")
+    assert any(h.message.kind == "task" for h in hits)
