@@ -173,3 +173,7 @@ def _register_accounts(sub: Any, add: Callable[[str, str], argparse.ArgumentPars
 
 
 _EXTENSIONS.append(_register_accounts)
+
+
+# `migrate --to URL` (the module registers its own command).
+from . import migrate as _migrate  # noqa: E402, F401
