@@ -368,6 +368,8 @@ class MeetingService:
         attendee_ids: Iterable[int] = (),
     ) -> Meeting:
         """Start a meeting; the person starting it is an attendee. Attendees must be project members."""
+        if not isinstance(title, str) or not title.strip():
+            raise ValidationError("A meeting needs a title.", hint="For example: Weekly stand-up.")
         clean = clean_name(title, what="meeting title", max_chars=200)
         effects = Effects()
         with write_tx(self.engine) as conn:
@@ -421,6 +423,8 @@ class MeetingService:
         details: str = "",
     ) -> AgendaItem:
         """Append a topic to the agenda (presenter: a project member, optional)."""
+        if not isinstance(topic, str) or not topic.strip():
+            raise ValidationError("An agenda item needs a topic.")
         clean = clean_name(topic, what="agenda topic", max_chars=200)
         more = clean_description(details)
         effects = Effects()

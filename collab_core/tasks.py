@@ -270,6 +270,8 @@ def parse_labels(value: object) -> tuple[str, ...]:
 
 
 def clean_title(value: object) -> str:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise ValidationError("A task needs a title.", hint="Say in a few words what needs doing.")
     return clean_name(value, what="task title", max_chars=MAX_TITLE)
 
 

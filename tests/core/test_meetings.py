@@ -181,11 +181,11 @@ def test_meeting_permissions_and_validation(hub, team, standup):
         hub.meetings.end(actor_id=viewer.id, meeting_id=standup.id)
     with pytest.raises(NotFoundError):
         hub.meetings.get(actor_id=team.outsider.id, meeting_id=standup.id)
-    with pytest.raises(ValidationError, match="meeting title cannot be empty"):
+    with pytest.raises(ValidationError, match="meeting needs a title"):
         hub.meetings.start(actor_id=member.id, project_id=team.pid, title=" ")
     with pytest.raises(NotFoundError, match="attendee is not a member"):
         hub.meetings.start(actor_id=member.id, project_id=team.pid, title="x", attendee_ids=[team.outsider.id])
-    with pytest.raises(ValidationError, match="agenda topic cannot be empty"):
+    with pytest.raises(ValidationError, match="needs a topic"):
         hub.meetings.add_agenda_item(actor_id=member.id, meeting_id=standup.id, topic="")
 
 

@@ -103,8 +103,8 @@ def test_expected_status_detects_a_concurrent_move(hub, team):
 @pytest.mark.parametrize(
     ("kwargs", "error", "match"),
     [
-        ({"title": ""}, ValidationError, "title cannot be empty"),
-        ({"title": "   \n "}, ValidationError, "title cannot be empty"),
+        ({"title": ""}, ValidationError, "needs a title"),
+        ({"title": "   \n "}, ValidationError, "needs a title"),
         ({"title": "x" * 201}, ValidationError, "at most 200"),
         ({"title": "t", "due_date": "10/05/2030"}, ValidationError, "not a valid date"),
         ({"title": "t", "due_date": "2030-02-30"}, ValidationError, "not a valid date"),
