@@ -105,3 +105,9 @@ class LLMOutputError(LLMError):
     """The language model answered with output we could not validate."""
 
     code = "llm_output"
+
+
+class LLMModelNotFoundError(LLMError):
+    """The language model server does not have the configured model."""
+
+    code = "llm_model"

@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from .accounts import Accounts
+from .assistant import Assistant
 from .auth import AuthService
 from .db import create_db_engine, migrate
 from .embeddings import Embedder, build_embedder
+from .llm import LLM
 from .meetings import MeetingService
 from .memory import MemoryIndex
 from .mentions import MentionService
@@ -36,6 +38,8 @@ class Hub:
     tasks: TaskService
     meetings: MeetingService
     mentions: MentionService
+    llm: LLM | None = None  # None when no LLM is configured (generation off)
+    assistant: Assistant | None = None
 
     @classmethod
     def open(cls, settings: Settings, *, embedder: Embedder | None = None) -> Hub:
@@ -67,6 +71,8 @@ class Hub:
             ),
             mentions=mentions,
         )
+        hub.llm = LLM(settings=settings) if settings.llm_configured else None
+        hub.assistant = Assistant(hub=hub, llm=hub.llm)
         return hub
 
     def close(self) -> None:

@@ -1,0 +1,141 @@
+"""`eval --assistant-context`: how much of what each question needs reaches the assistant's context.
+
+Each dataset is imported into a fresh temporary data dir; for every question the context is built
+exactly as for a real answer (Assistant.build_context with the configured budget) and scored:
+context_recall is the mean fraction of the question's relevant messages present in the context;
+token_ratio compares the context's tokens with the tokens of the whole history rendered the same way.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from .assistant import Assistant, ContextMessage
+from .datasets import Dataset, import_dataset, load_dataset
+from .embeddings import Embedder, build_embedder
+from .hub import Hub
+from .schema import messages
+from .settings import Settings
+
+
+@dataclass(frozen=True)
+class QuestionScore:
+    """One question's context: recall, tokens and build time."""
+
+    id: str
+    kind: str
+    recall: float
+    tokens: int
+    missing: tuple[str, ...]
+    ms: float
+
+
+def full_history_tokens(assistant: Assistant, hub: Hub, project_id: int) -> int:
+    """Tokens of the whole project history rendered like context messages (the 'no retrieval' baseline)."""
+    page = hub.messages.timeline(actor_id=None, project_id=project_id, limit=500)
+    items = list(page.items)
+    while len(items) < page.total:
+        more = hub.messages.timeline(actor_id=None, project_id=project_id, offset=len(items), limit=500).items
+        if not more:
+            break
+        items += more
+    cms = [
+        ContextMessage(m.id, m.author, m.created_at, m.content, 0.0, False, m.kind, m.role)
+        for m in items
+        if not m.is_deleted
+    ]
+    return assistant.count_tokens(assistant._render([], cms, []))
+
+
+def score_dataset(assistant: Assistant, hub: Hub, project_id: int, dataset: Dataset) -> list[QuestionScore]:
+    """Build the context for every question with relevant messages and score it."""
+    with hub.engine.connect() as conn:
+        ext = dict(
+            conn.execute(select(messages.c.id, messages.c.external_id).where(messages.c.project_id == project_id)).all()
+        )
+    out: list[QuestionScore] = []
+    for q in dataset.questions:
+        if not q.relevant:
+            continue
+        ctx = assistant.build_context(actor_id=None, project_id=project_id, question=q.query)
+        present = {ext[i] for i in ctx.message_ids if i in ext}
+        relevant = set(q.relevant)
+        out.append(
+            QuestionScore(
+                id=q.id,
+                kind=q.kind,
+                recall=len(relevant & present) / len(relevant),
+                tokens=ctx.tokens,
+                missing=tuple(sorted(relevant - present)),
+                ms=ctx.timings.get("total_ms", 0.0),
+            )
+        )
+    return out
+
+
+def evaluate_context(
+    paths: Sequence[str | Path], *, settings: Settings, embedder: Embedder | None = None
+) -> dict[str, Any]:
+    """Score the assistant's context on each dataset (fresh temp data dir each); one summary dict."""
+    embedder = embedder or build_embedder(settings)
+    scores: list[QuestionScore] = []
+    full_tokens: list[int] = []
+    per_dataset: dict[str, dict[str, Any]] = {}
+    method = ""
+    for path in paths:
+        dataset = load_dataset(path)
+        with tempfile.TemporaryDirectory(prefix="collab-eval-ctx-") as tmp:
+            # No LLM is needed to build a context; the token counter still follows the configured model.
+            hub = Hub.open(replace(settings, data_dir=Path(tmp), database_url=""), embedder=embedder)
+            try:
+                project_id, _ = import_dataset(hub, dataset, project_name=dataset.name)
+                assistant = Assistant(hub=hub, llm=None)
+                method = assistant.counter.method
+                full = full_history_tokens(assistant, hub, project_id)
+                ds_scores = score_dataset(assistant, hub, project_id, dataset)
+            finally:
+                hub.close()
+        scores += ds_scores
+        full_tokens += [full] * len(ds_scores)
+        n = len(ds_scores)
+        per_dataset[dataset.name] = {
+            "questions": n,
+            "context_recall": round(sum(s.recall for s in ds_scores) / n, 4) if n else 0.0,
+            "context_tokens_mean": round(sum(s.tokens for s in ds_scores) / n, 1) if n else 0.0,
+            "full_history_tokens": full,
+        }
+    n = len(scores)
+    if not n:
+        return {
+            "questions": 0,
+            "context_recall": 0.0,
+            "context_tokens_mean": 0.0,
+            "full_history_tokens_mean": 0.0,
+            "token_ratio": 0.0,
+        }
+    ctx_mean = sum(s.tokens for s in scores) / n
+    full_mean = sum(full_tokens) / n
+    by_kind: dict[str, list[float]] = defaultdict(list)
+    for s in scores:
+        by_kind[s.kind].append(s.recall)
+    ms = sorted(s.ms for s in scores)
+    return {
+        "datasets": len(per_dataset),
+        "budget": settings.context_tokens,
+        "token_count": method,
+        "by_dataset": per_dataset,
+        "by_kind": {k: {"n": len(v), "context_recall": round(sum(v) / len(v), 4)} for k, v in sorted(by_kind.items())},
+        "build_ms_p50": round(ms[len(ms) // 2], 1),
+        "questions": n,
+        "context_recall": round(sum(s.recall for s in scores) / n, 4),
+        "context_tokens_mean": round(ctx_mean, 1),
+        "full_history_tokens_mean": round(full_mean, 1),
+        "token_ratio": round(ctx_mean / full_mean, 4) if full_mean else 0.0,
+    }
