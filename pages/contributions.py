@@ -114,3 +114,6 @@ with timed("contributions.page"):
             )
 
 # -- further sections (e.g. task metrics) go below this line --
+from ui.tasks_metrics import render_task_metrics  # noqa: E402
+
+render_task_metrics(hub, actor_id=user.id, project_id=project.id, start=start, tz=tz)
