@@ -21,6 +21,7 @@ from typing import Any
 from .embeddings import build_embedder
 from .hub import Hub
 from .messages import ImportItem, passage_text
+from .pg import scratch_database
 from .settings import Settings
 
 AUTHORS = ["Minji", "Daniel", "Jiwoo", "Emily", "Hyunwoo"]
@@ -108,8 +109,9 @@ def run_bench(
     say = (lambda msg: print(msg, file=sys.stderr, flush=True)) if progress else (lambda msg: None)
     items = synthetic_messages(messages)
     embedder = build_embedder(settings)
-    with tempfile.TemporaryDirectory(prefix="collab-bench-") as tmp:
-        bench_settings = replace(settings, data_dir=Path(tmp), database_url=database_url or "")
+    # A PostgreSQL URL gets a scratch database on that server (dropped after); "embedded" starts one.
+    with tempfile.TemporaryDirectory(prefix="collab-bench-") as tmp, scratch_database(database_url) as db_url:
+        bench_settings = replace(settings, data_dir=Path(tmp), database_url=db_url)
         hub = Hub.open(bench_settings, embedder=embedder)
         try:
             owner = hub.accounts.create_user(username="bench_owner")

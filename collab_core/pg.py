@@ -20,6 +20,7 @@ import tempfile
 import time
 import uuid
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -274,4 +275,39 @@ class EmbeddedPostgres:
         from psycopg import sql
 
         with psycopg.connect(self.libpq_url("postgres"), autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@contextlib.contextmanager
+def scratch_database(url: str | None, *, durable: bool = True) -> Iterator[str]:
+    """A fresh database for one run (bench): yields its SQLAlchemy URL and drops it afterwards.
+
+    ``None``/empty yields "" (the caller's default SQLite); ``"embedded"`` starts a private
+    embedded PostgreSQL for the run; a PostgreSQL URL creates ``collab_scratch_<hex>`` on that
+    server (needs CREATEDB) with the vector extension; any other URL is used as given.
+    """
+    if not url:
+        yield ""
+        return
+    if url == "embedded":
+        with EmbeddedPostgres(durable=durable) as server:
+            yield server.create_database("collab_bench")
+        return
+    if not is_postgres_url(url):
+        yield url
+        return
+    import psycopg
+    from psycopg import sql
+
+    name = f"collab_scratch_{uuid.uuid4().hex[:10]}"
+    admin = libpq_url(url)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    u = make_url(sqlalchemy_url(url)).set(database=name)
+    try:
+        with psycopg.connect(libpq_url(u.render_as_string(hide_password=False)), autocommit=True) as conn:
+            conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
+        yield u.render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
