@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from collab_core.dashboards import ActivityCache
 from collab_core.hub import Hub
 from collab_core.settings import Settings
 
@@ -12,3 +13,9 @@ from collab_core.settings import Settings
 def get_hub() -> Hub:
     """The process-wide Hub (thread-safe, holds no per-user data)."""
     return Hub.open(Settings.load())
+
+
+@st.cache_resource
+def get_activity_cache() -> ActivityCache:
+    """Contribution aggregates per project, shared by all sessions (keyed by database inside)."""
+    return ActivityCache()

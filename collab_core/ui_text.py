@@ -22,7 +22,7 @@ register(
             "ko": "이 프로젝트는 읽기만 할 수 있습니다 (내 역할: {role}).",
         },
         "chat.removed": {"en": "Message removed by {who} · {when}", "ko": "{who} 님이 삭제한 메시지 · {when}"},
-        "chat.remove": {"en": "Remove", "ko": "삭제"},
+        "chat.moderate": {"en": "Remove messages", "ko": "메시지 삭제"},
         "chat.remove_help": {
             "en": "Remove this message for everyone (admins)",
             "ko": "모든 사람에게서 이 메시지를 삭제합니다 (관리자)",

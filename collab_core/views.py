@@ -59,17 +59,21 @@ class ChatStamp:
 
 
 def chat_stamp(service: MessageService, *, project_id: int) -> ChatStamp:
-    """One cheap aggregate query; the live view compares it to skip re-reading unchanged messages.
+    """Two index-only lookups; the live view compares stamps to skip re-reading unchanged messages.
 
-    No permission check: it reveals only counts, and callers check access on the read that follows.
+    No permission check: it reveals only counts, and every read that follows a change is checked.
     """
+    m = messages_table.c
+    newest = select(func.max(m.id)).where(m.project_id == project_id).scalar_subquery()
+    removed = (
+        select(func.count())
+        .select_from(messages_table)
+        .where(m.index_state == "deleted", m.project_id == project_id)
+        .scalar_subquery()
+    )
     with service.engine.connect() as conn:
-        row = conn.execute(
-            select(func.coalesce(func.max(messages_table.c.id), 0), func.count(messages_table.c.deleted_at)).where(
-                messages_table.c.project_id == project_id
-            )
-        ).one()
-    return ChatStamp(last_id=int(row[0]), removed=int(row[1]))
+        last_id, n_removed = conn.execute(select(newest, removed)).one()
+    return ChatStamp(last_id=int(last_id or 0), removed=int(n_removed or 0))
 
 
 def day_breaks(items: Sequence[Message], tz: tzinfo) -> Iterator[tuple[date | None, Message]]:

@@ -8,7 +8,7 @@ import streamlit as st
 import collab_core.ui_text  # noqa: F401  (registers this page's text)
 from collab_core.errors import CollabError
 from collab_core.presentation import escape_markdown
-from collab_core.views import chat_window
+from collab_core.views import chat_stamp, chat_window
 from ui.messages import render_listing
 from ui.page import page_context
 from ui.perf import timed
@@ -54,7 +54,15 @@ def _remove(message_id: int) -> None:
 def live_messages() -> None:
     """Only this part reruns every LIVE_EVERY_S seconds."""
     with timed("chat.live"):
-        window = chat_window(hub.messages, actor_id=user.id, project_id=project.id, pages=st.session_state[pages_key])
+        # Re-read the messages only when something changed (a new message or a removal).
+        key = (project.id, st.session_state[pages_key], chat_stamp(hub.messages, project_id=project.id))
+        cached = st.session_state.get("chat_window")
+        if cached is not None and cached[0] == key:
+            window = cached[1]
+        else:
+            window = chat_window(hub.messages, actor_id=user.id, project_id=project.id, pages=key[1])
+            st.session_state["chat_window"] = (key, window)
+        moderating = can_remove and st.session_state.get("chat_moderate", False)
         with st.container(height=LIST_HEIGHT, border=False, key="chat_list"):
             if not window.items:
                 st.info(tr("chat.empty"), icon="💬")
@@ -64,7 +72,7 @@ def live_messages() -> None:
                 )
             else:
                 st.caption(tr("chat.start"))
-            render_listing(window.items, tz, ui_lang, on_remove=_remove if can_remove else None)
+            render_listing(window.items, tz, ui_lang, on_remove=_remove if moderating else None)
         removal_error = st.session_state.pop("chat_remove_error", None)
         if removal_error is not None:
             show_error(removal_error)
@@ -74,7 +82,9 @@ with timed("chat.page"):
     head, side = st.columns([4, 1], vertical_alignment="bottom")
     head.markdown(f"### 💬 {escape_markdown(project.name)}")
     if project.description:
-        side.caption(escape_markdown(project.description))
+        head.caption(escape_markdown(project.description))
+    if can_remove:
+        side.toggle(tr("chat.moderate"), key="chat_moderate", help=tr("chat.remove_help"))
     live_messages()
     if error is not None:
         show_error(error)

@@ -12,8 +12,8 @@ import streamlit as st
 import collab_core.ui_text  # noqa: F401  (registers this page's text)
 from collab_core.dashboards import build_dashboard, daily_figure, heatmap_figure, members_figure
 from collab_core.errors import CollabError
-from collab_core.models import TimeFilter
 from collab_core.presentation import escape_markdown
+from deps import get_activity_cache
 from ui.page import page_context
 from ui.perf import timed
 from ui.session import lang, show_error, tr, viewer_tz
@@ -51,9 +51,10 @@ with timed("contributions.page"):
             project_id=project.id,
             tz=tz,
             lang=ui_lang,
-            filters=TimeFilter(start=start),
+            start=start,
             top_n=top_n,
             now=now,
+            cache=get_activity_cache(),
         )
     except CollabError as exc:
         show_error(exc)
@@ -88,7 +89,7 @@ with timed("contributions.page"):
             st.markdown(f"**{tr('contrib.per_member')}**")
             st.plotly_chart(members_figure(dash.members, ui_lang), config=CHART_CONFIG, key="contrib_members")
         with right:
-            st.markdown(f"**{tr('contrib.per_day')}**")
+            st.markdown(f"**{tr('dash.per_week') if dash.weekly else tr('contrib.per_day')}**")
             st.plotly_chart(daily_figure(dash.daily, ui_lang), config=CHART_CONFIG, key="contrib_daily")
         st.markdown(f"**{tr('contrib.heatmap')}**")
         st.caption(tr("contrib.heatmap_caption", tz=escape_markdown(str(tz))))

@@ -13,6 +13,7 @@ from collab_core.errors import CollabError
 from collab_core.messages import KINDS
 from collab_core.models import SearchHit, TimeFilter
 from collab_core.presentation import avatar_svg, highlight_markdown, snippet
+from ui import cached
 from ui.messages import message_head, render_listing
 from ui.page import page_context
 from ui.perf import timed
@@ -89,7 +90,8 @@ with timed("search.page"):
         tr("search.query"), key="search_query", placeholder=tr("search.placeholder"), label_visibility="collapsed"
     )
     try:
-        groups = hub.messages.group_by_author(actor_id=user.id, project_id=project.id)
+        project_stamp = cached.stamp(hub, project.id)
+        groups = cached.author_groups(hub, user.id, project.id, project_stamp)
     except CollabError as exc:
         show_error(exc)
         st.stop()
@@ -117,7 +119,7 @@ with timed("search.page"):
         st.info(tr("search.hint"), icon="🔎")
     else:
         try:
-            hits = hub.search.search(actor_id=user.id, project_id=project.id, query=query, limit=LIMIT, filters=filters)
+            hits = cached.search_hits(hub, user.id, project.id, query.strip(), filters, LIMIT, project_stamp)
         except CollabError as exc:
             show_error(exc)
             hits = None

@@ -13,6 +13,7 @@ from collab_core.messages import KINDS
 from collab_core.models import Message, TimeFilter
 from collab_core.presentation import escape_markdown, messages_csv, messages_frame, when
 from collab_core.views import author_groups
+from ui import cached
 from ui.messages import render_listing
 from ui.page import page_context
 from ui.perf import timed
@@ -60,7 +61,7 @@ with timed("timeline.page"):
     st.markdown(f"### 🗂️ {tr('timeline.title')}")
     st.caption(tr("timeline.caption", project=escape_markdown(project.name)))
     try:
-        all_groups = hub.messages.group_by_author(actor_id=user.id, project_id=project.id)
+        all_groups = cached.author_groups(hub, user.id, project.id, cached.stamp(hub, project.id))
     except CollabError as exc:
         show_error(exc)
         st.stop()
