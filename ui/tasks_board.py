@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from datetime import date, tzinfo
 
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 import ui.tasks_text  # noqa: F401  (registers the text)
 from collab_core.errors import CollabError
@@ -26,6 +27,14 @@ PRIORITY_MD = {
     "high": ":orange-badge[:material/north: {label}]",
     "urgent": ":red-badge[:material/priority_high: {label}]",
 }
+
+
+def _refresh() -> None:
+    """Redraw the dialog; a full rerun when it was drawn by one (AppTest, first open)."""
+    try:
+        st.rerun(scope="fragment")
+    except StreamlitAPIException:
+        st.rerun()
 
 
 def status_label(status: str) -> str:
@@ -250,7 +259,7 @@ def _edit_form(hub: Hub, user: User, t: Task, members: Sequence[Member]) -> None
                 show_error(exc)
             else:
                 st.toast(tr("task.saved"), icon="💾")
-                st.rerun(scope="fragment")
+                _refresh()
 
 
 def _comments(hub: Hub, user: User, t: Task, *, can_write: bool, tz: tzinfo, lang: str) -> None:
@@ -273,4 +282,4 @@ def _comments(hub: Hub, user: User, t: Task, *, can_write: bool, tz: tzinfo, lan
                 except CollabError as exc:
                     show_error(exc)
                 else:
-                    st.rerun(scope="fragment")
+                    _refresh()
