@@ -128,11 +128,16 @@ def diagnose(hub: Any) -> Report:
                 "(set OPENAI_API_KEY, or OPENAI_BASE_URL for Ollama/vLLM/LM Studio)",
                 {"configured": False},
             )
+        where = f"model {s.llm_model} at {s.openai_base_url or 'api.openai.com'}"
+        llm_client = getattr(hub, "llm", None)
+        if llm_client is None:
+            return Check("llm", "ok", f"configured: {where}", {"configured": True})
+        probe = llm_client.probe()  # lists models: no tokens spent
         return Check(
             "llm",
-            "ok",
-            f"configured: model {s.llm_model} at {s.openai_base_url or 'api.openai.com'}",
-            {"configured": True},
+            "ok" if probe.reachable else "fail",
+            f"configured: {where}; {probe.detail}; tokens counted by {llm_client.counter.method}",
+            {"configured": True, "reachable": probe.reachable, "latency_ms": probe.latency_ms},
         )
 
     guarded("database", database)

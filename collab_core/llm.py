@@ -247,7 +247,9 @@ def map_error(exc: BaseException, settings: Settings) -> LLMError:
 
 
 def _short(exc: BaseException) -> str:
-    msg = getattr(exc, "message", None) or str(exc)
+    body = getattr(exc, "body", None)
+    msg = body.get("message") if isinstance(body, dict) else None
+    msg = msg or getattr(exc, "message", None) or str(exc)
     return msg if len(msg) <= 200 else msg[:197] + "..."
 
 

@@ -50,6 +50,7 @@ class Reply:
     delay: float = 0.0
     chunk_delay: float = 0.0
     error_code: str | None = None  # e.g. "insufficient_quota" for a 429
+    message: str | None = None  # error message (default: what OpenAI says for that status)
     chunks: list[str] | None = None  # exact streamed pieces (default: text split into small pieces)
     fail_after_chunks: int | None = None  # streaming: drop the connection after this many chunks
 
@@ -181,6 +182,7 @@ class FakeLLM:
                     time.sleep(reply.delay)
                 if reply.status != 200:
                     kind, message = _ERROR_TYPES.get(reply.status, ("server_error", "error"))
+                    message = reply.message or message
                     # retry-after-ms keeps the SDK's own retries fast in tests
                     self._send_json(
                         reply.status,
