@@ -1672,7 +1672,7 @@ def _to_item(raw: dict[str, Any], members: Sequence[Member]) -> ActionItem:
 
 
 _COMMIT = re.compile(
-    r"\b(I'll|I will|I'm going to|I can take|will do|todo|to-do|action item|please|can you|could you|need to|let's)\b"
+    r"\b(I'll|I will|I'm going to|I can take|will do|todo|to-do|action item|please|can you|could you|can someone|could someone|anyone|need to|let's)\b"
     r"|할게요|할께요|하겠습니다|맡을게요|가져갈게요|해주세요|해 주세요|부탁|해야|할 예정|하기로",
     re.I,
 )
