@@ -1,8 +1,5 @@
-"""admin page (placeholder until its feature lands)."""
+"""Admin: members and roles, audit log, backup and restore, diagnostics, project settings, accounts."""
 
-import streamlit as st
+from ui.admin import render
 
-from ui.page import page_context
-
-ctx = page_context()
-st.title("admin")
+render()
