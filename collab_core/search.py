@@ -6,18 +6,27 @@ both. Each hit says which side(s) found it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, select, text
 
 from .authz import require
 from .memory import MemoryIndex
-from .messages import MessageService, _bound, to_utc_naive
+from .messages import MessageService, _bound, to_local, to_utc_naive
 from .models import Message, SearchHit, TimeFilter
-from .text import tokenize
+from .query import asks_what_was_said, mentioned_people, parse_dates
+from .schema import memberships, messages, users
+from .text import query_terms
 
-RRF_K = 60
+RRF_K = 5
+CANDIDATES = 200  # per side; person/date re-ranking looks this deep
+FUSION_DEPTH = 100  # ranks of each side that enter the main fusion
+SUBSET_WEIGHT = 1.0
+SAID_WEIGHT = 2.0
+RECAP_BOOST = 0.5
+NEIGHBOUR_TOP = 30
+NEIGHBOUR_SHARE = 0.3
 
 
 @dataclass(frozen=True)
@@ -97,38 +106,135 @@ class SearchService:
         query = (query or "").strip()
         if not query:
             return []
-        terms = tokenize(query)
+        terms = query_terms(query)
         filtered = bool(filters.author_ids or filters.kinds or filters.start or filters.end)
-        pool = max(100, limit * 5) * (5 if filtered else 1)
+        pool = max(CANDIDATES, limit * 5) * (3 if filtered else 1)
         with self.engine.connect() as conn:
             require(conn, actor_id, project_id, "search")
-            kw = self.keyword(conn, project_id, terms, limit=pool, filters=filters)
+            window = parse_dates(query, self._newest_day(conn, project_id))
+            names = self._people(conn, project_id)
+            kw_filters = filters
+            if window is not None and window.strict and not (filters.start or filters.end):
+                # Let SQL pre-select the stated range (a day wider: SQL bounds are UTC, the window is the
+                # author's local date); the exact local-date check happens below.
+                kw_filters = replace(
+                    filters,
+                    start=window.start - timedelta(days=1) if window.start else None,
+                    end=window.end + timedelta(days=1) if window.end else None,
+                )
+            kw = self.keyword(conn, project_id, terms, limit=pool, filters=kw_filters)
         sem = [_Ranked(h.message_id, h.score) for h in self.memory.search(project_id, query, limit=pool)]
-        fused: dict[int, float] = {}
+        with self.engine.connect() as conn:
+            found = self.messages.fetch(conn, {r.message_id for r in kw} | {r.message_id for r in sem})
+
+        def usable(m: Message | None) -> bool:
+            if m is None or m.project_id != project_id or m.is_deleted or not _passes(m, filters):
+                return False
+            return window is None or not window.strict or window.contains(m.created_at.date())
+
+        kw = [r for r in kw if usable(found.get(r.message_id))]
+        sem = [r for r in sem if usable(found.get(r.message_id))]
         sources: dict[int, set[str]] = {}
         for side, ranked in (("keyword", kw), ("semantic", sem)):
-            for rank, r in enumerate(ranked):
-                fused[r.message_id] = fused.get(r.message_id, 0.0) + 1.0 / (RRF_K + rank + 1)
+            for r in ranked:
                 sources.setdefault(r.message_id, set()).add(side)
-        order = sorted(fused, key=lambda m: -fused[m])
+        fused = _rrf(kw[:FUSION_DEPTH], sem[:FUSION_DEPTH])
+
+        # A question about a person or a day is also answered as if the user had set that filter: the
+        # filtered ranking is added to the unfiltered one, so the person's / day's best matches rise even
+        # when other messages share more words with the question.
+        people = mentioned_people(query, names | {m.author: m.author_id for m in found.values()})
+        # Asking for someone's own words ("what did Daniel say") weighs the person more than merely naming them.
+        subsets = []
+        if people:
+            weight = SAID_WEIGHT if asks_what_was_said(query) else SUBSET_WEIGHT
+            subsets.append((weight, lambda m: m.author_id in people))
+        if window is not None and not window.strict:
+            subsets.append((SUBSET_WEIGHT, lambda m: window.contains(m.created_at.date())))
+        for weight, keep in subsets:
+            sub = _rrf(*([r for r in side if keep(found[r.message_id])] for side in (kw, sem)))
+            for mid, v in sub.items():
+                fused[mid] = fused.get(mid, 0.0) + weight * v
+        # Assistant messages are recaps of decisions and owners: one of them answers many questions.
+        for mid in fused:
+            if found[mid].role == "assistant":
+                fused[mid] *= 1.0 + RECAP_BOOST
+
+        # Conversation context: the answer to a matching question is usually the next message, and a
+        # matching answer needs the message it replies to, so each top hit lends its neighbours a share of
+        # its score. A neighbour found only this way reports the side that found its neighbour.
+        top = sorted(fused, key=lambda m: -fused[m])[:NEIGHBOUR_TOP]
         with self.engine.connect() as conn:
-            found = self.messages.fetch(conn, order[: limit * 10 if filtered else limit * 3])
+            adjacent = {mid: self._neighbours(conn, found[mid]) for mid in top}
+            missing = {n for ns in adjacent.values() for n in ns if n not in found}
+            found |= self.messages.fetch(conn, missing)
+        scores = dict(fused)
+        for mid in top:
+            for n in adjacent[mid]:
+                if usable(found.get(n)):
+                    scores[n] = scores.get(n, 0.0) + NEIGHBOUR_SHARE * fused[mid]
+                    if n not in sources:
+                        sources[n] = set(sources[mid])
+
         hits: list[SearchHit] = []
-        for mid in order:
-            m = found.get(mid)
-            if m is None or m.project_id != project_id or m.is_deleted or not _passes(m, filters):
-                continue
+        for mid in sorted(scores, key=lambda m: -scores[m])[:limit]:
+            m = found[mid]
             hits.append(
                 SearchHit(
                     message=m,
-                    score=fused[mid],
+                    score=scores[mid],
                     sources=tuple(sorted(sources[mid])),
                     terms=tuple(t for t in dict.fromkeys(terms) if t in m.content.lower()),
                 )
             )
-            if len(hits) >= limit:
-                break
         return hits
+
+    def _newest_day(self, conn: Connection, project_id: int) -> date | None:
+        """Local date of the project's newest message: "last week" and year-less dates count from it."""
+        row = conn.execute(
+            select(messages.c.created_at, messages.c.tz_offset_min)
+            .where(messages.c.project_id == project_id)
+            .order_by(messages.c.created_at.desc())
+            .limit(1)
+        ).first()
+        return to_local(row[0], row[1]).date() if row else None
+
+    def _people(self, conn: Connection, project_id: int) -> dict[str, int]:
+        """Display names and usernames of the project's members -> user id."""
+        rows = conn.execute(
+            select(users.c.id, users.c.username, users.c.display_name)
+            .join(memberships, memberships.c.user_id == users.c.id)
+            .where(memberships.c.project_id == project_id)
+        ).all()
+        return {name: uid for uid, username, display in rows for name in (username, display) if name}
+
+    def _neighbours(self, conn: Connection, m: Message) -> list[int]:
+        """Ids of the messages just before and just after `m` in the project's timeline."""
+        params = {"pid": m.project_id, "t": to_utc_naive(m.created_at)[0], "id": m.id}
+        return [r for sql in (_BEFORE, _AFTER) if (r := conn.execute(sql, params).scalar()) is not None]
+
+
+# Prepared once: these run twice per top hit, and building a Core select each time cost more than the
+# (index-only) queries themselves.
+_BEFORE = text(
+    "SELECT id FROM messages WHERE project_id = :pid AND deleted_at IS NULL "
+    "AND (created_at < :t OR (created_at = :t AND id < :id)) ORDER BY created_at DESC, id DESC LIMIT 1"
+)
+_AFTER = text(
+    "SELECT id FROM messages WHERE project_id = :pid AND deleted_at IS NULL "
+    "AND (created_at > :t OR (created_at = :t AND id > :id)) ORDER BY created_at, id LIMIT 1"
+)
+
+
+def _rrf(*sides: list[_Ranked]) -> dict[int, float]:
+    # Reciprocal rank fusion with a small k (scaled so rank 1 scores 1): on both the team chat and
+    # LoCoMo sets a sharp k=5 beat the textbook k=60, which lets deep ranks of one side outvote the
+    # top of the other.
+    out: dict[int, float] = {}
+    for ranked in sides:
+        for rank, r in enumerate(ranked):
+            out[r.message_id] = out.get(r.message_id, 0.0) + (RRF_K + 1) / (RRF_K + rank + 1)
+    return out
 
 
 def _passes(m: Message, f: TimeFilter) -> bool:
