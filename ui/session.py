@@ -77,6 +77,17 @@ def sign_out() -> None:
         del st.session_state[key]
     if keep:
         st.session_state[LANG_KEY] = keep
+    # An SSO identity cookie would sign the browser straight back in: end it too.
+    if sso_logged_in():
+        st.logout()
+
+
+def sso_logged_in() -> bool:
+    """Whether this browser holds a Streamlit OIDC identity (only when [auth] is configured)."""
+    try:
+        return bool(st.user.is_logged_in)
+    except Exception:  # no [auth] configuration: st.user has no identity at all
+        return False
 
 
 def active_project(hub: Hub, user: User) -> Project | None:
