@@ -210,6 +210,7 @@ with st.container(horizontal=True, vertical_alignment="bottom", gap="small", key
         tr("tasks.filter.label"),
         label_options,
         format_func=label_names.get,
+        placeholder=tr("tasks.filter.any_label"),
         key="tasks_f_label",
         width=180,
     )

@@ -15,9 +15,13 @@ REFRESH_S = 5.0
 
 @st.fragment(run_every=REFRESH_S)
 def _badge(hub: Hub, user: User) -> None:
+    # Drawn before st.navigation exists (the sidebar comes first), so no page_link here:
+    # the Inbox entry of the navigation is the way in.
     n = hub.mentions.unread_count(user_id=user.id)
-    label = tr("inbox.badge", n=n) if n else tr("inbox.badge_zero")
-    st.page_link("pages/inbox.py", label=label, icon="🔔" if n else "🔕")
+    if n:
+        st.markdown(f":red-badge[🔔 {n}] {tr('inbox.badge', n=n)}")
+    else:
+        st.caption(f"🔕 {tr('inbox.badge_zero')}")
 
 
 def inbox_badge(hub: Hub, user: User, project: Project | None) -> None:

@@ -164,8 +164,8 @@ register(
         "inbox.mark_all": {"en": "Mark all read", "ko": "모두 읽음 표시"},
         "inbox.empty": {"en": "No mentions. You're all caught up ✨", "ko": "멘션이 없습니다. 모두 확인했어요 ✨"},
         "inbox.unread_n": {"en": "{n} unread", "ko": "읽지 않음 {n}개"},
-        "inbox.badge": {"en": "Inbox · {n} unread", "ko": "알림함 · 읽지 않음 {n}개"},
-        "inbox.badge_zero": {"en": "Inbox", "ko": "알림함"},
+        "inbox.badge": {"en": "unread mentions in the Inbox", "ko": "알림함에 읽지 않은 멘션"},
+        "inbox.badge_zero": {"en": "No unread mentions", "ko": "읽지 않은 멘션 없음"},
         "inbox.in_project": {"en": "in {project}", "ko": "{project}"},
         "inbox.hint": {
             "en": "Tip: write @name in chat, a task comment or a decision to notify a teammate.",
