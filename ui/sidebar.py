@@ -48,9 +48,25 @@ def render(hub: Hub, user: User) -> Project | None:
             if st.button(tr("project.load_demo"), key="sidebar_demo"):
                 from collab_core.demo import load_demo
 
-                info = load_demo(hub, owner_id=user.id)
-                st.session_state[PROJECT_KEY] = info["project_id"]
-                st.rerun()
+                # load_demo(owner_id=...) makes the user an owner of the project with that name, so it must
+                # never be someone else's project: use the user's own demo name when the default is taken.
+                owned = {p.name for p in projects if p.role == "owner"}
+                demo_name = next(
+                    (
+                        n
+                        for n in ("Landing Page Team", f"Landing Page Team ({user.username})")
+                        if n in owned or hub.accounts.find_project(n) is None
+                    ),
+                    None,
+                )
+                if demo_name is None:
+                    from collab_core.errors import ConflictError
+
+                    show_error(ConflictError(f"A project named 'Landing Page Team ({user.username})' already exists."))
+                else:
+                    info = load_demo(hub, project_name=demo_name, owner_id=user.id)
+                    st.session_state[PROJECT_KEY] = info["project_id"]
+                    st.rerun()
         for extra in SIDEBAR_EXTRAS:
             extra(hub, user, project)
         st.divider()

@@ -130,3 +130,22 @@ def test_unverified_sso_email_is_refused(app_env: AppEnv) -> None:
     assert "auth_user_id" not in at.session_state
     assert any("not verified" in e for e in _errors(at))
     assert at.button(key="sso_sign_out")
+
+
+def test_loading_the_demo_never_takes_over_someone_elses_project(app_env: AppEnv) -> None:
+    hub = app_env.hub
+    alice = hub.auth.sign_up(username="alice_real", password="correct horse 1")
+    theirs = hub.accounts.create_project(actor_id=alice.id, name="Landing Page Team")
+    mallory = hub.auth.sign_up(username="mallory", password="correct horse 2")
+    at = app_env.router()
+    at.session_state["ui_lang"] = "en"
+    at.session_state["auth_user_id"] = mallory.id
+    at.run()
+    at.sidebar.button(key="sidebar_demo").click()
+    at._finished_page_script_hash = ""  # rerun app.py itself (see the sign-out test)
+    at.run()
+    assert not at.exception
+    mine = hub.accounts.list_projects(user_id=mallory.id)
+    assert [(p.name, p.role) for p in mine] == [("Landing Page Team (mallory)", "owner")]
+    members = {m.username: m.role for m in hub.accounts.list_members(actor_id=None, project_id=theirs.id)}
+    assert members == {"alice_real": "owner"}
