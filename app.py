@@ -20,14 +20,14 @@ if user is None:
 project = sidebar.render(hub, user)
 
 pages = [
-    st.Page("pages/chat.py", title=tr("nav.chat"), icon="💬", default=True, url_path="chat"),
-    st.Page("pages/timeline.py", title=tr("nav.timeline"), icon="🗂️", url_path="timeline"),
-    st.Page("pages/contributions.py", title=tr("nav.contributions"), icon="📊", url_path="contributions"),
-    st.Page("pages/search.py", title=tr("nav.search"), icon="🔎", url_path="search"),
-    st.Page("pages/tasks.py", title=tr("nav.tasks"), icon="✅", url_path="tasks"),
-    st.Page("pages/meetings.py", title=tr("nav.meetings"), icon="🗓️", url_path="meetings"),
-    st.Page("pages/assistant.py", title=tr("nav.assistant"), icon="🤖", url_path="assistant"),
-    st.Page("pages/inbox.py", title=tr("nav.inbox"), icon="🔔", url_path="inbox"),
-    st.Page("pages/admin.py", title=tr("nav.admin"), icon="🛠️", url_path="admin"),
+    st.Page("pages/chat.py", title=tr("nav.chat"), icon=":material/forum:", default=True, url_path="chat"),
+    st.Page("pages/timeline.py", title=tr("nav.timeline"), icon=":material/view_timeline:", url_path="timeline"),
+    st.Page("pages/contributions.py", title=tr("nav.contributions"), icon=":material/insights:", url_path="contributions"),
+    st.Page("pages/search.py", title=tr("nav.search"), icon=":material/search:", url_path="search"),
+    st.Page("pages/tasks.py", title=tr("nav.tasks"), icon=":material/task_alt:", url_path="tasks"),
+    st.Page("pages/meetings.py", title=tr("nav.meetings"), icon=":material/event_note:", url_path="meetings"),
+    st.Page("pages/assistant.py", title=tr("nav.assistant"), icon=":material/smart_toy:", url_path="assistant"),
+    st.Page("pages/inbox.py", title=tr("nav.inbox"), icon=":material/notifications:", url_path="inbox"),
+    st.Page("pages/admin.py", title=tr("nav.admin"), icon=":material/admin_panel_settings:", url_path="admin"),
 ]
 st.navigation(pages).run()

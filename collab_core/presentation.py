@@ -8,6 +8,7 @@ through escape_markdown(), which neutralises every markdown character, before te
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import re
 from collections.abc import Iterable, Sequence
@@ -34,7 +35,6 @@ AVATAR_COLOURS = (
     "#EA580C",
     "#4F46E5",
     "#0D9488",
-    "#B45309",
     "#9333EA",
     "#E11D48",
     "#0284C7",
@@ -98,10 +98,15 @@ def avatar_svg(name: str) -> str:
     return (
         '<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64" viewBox="0 0 64 64">'
         f'<circle cx="32" cy="32" r="32" fill="{author_colour(name)}"/>'
-        f'<text x="32" y="32" dy="0.35em" text-anchor="middle" fill="#FFFFFF" font-size="{size}" '
-        "font-family=\"'Noto Sans CJK KR','Apple SD Gothic Neo','Malgun Gothic',sans-serif\" "
-        f'font-weight="600">{letters}</text></svg>'
+        f'<text x="32" y="32" dy="0.35em" text-anchor="middle" fill="#FFF" font-size="{size}" '
+        f'font-family="sans-serif" font-weight="600">{letters}</text></svg>'
     )
+
+
+@lru_cache(maxsize=4096)
+def avatar_url(name: str) -> str:
+    """avatar_svg(name) as a data: URL, so Streamlit passes it through instead of re-encoding per message."""
+    return "data:image/svg+xml;base64," + base64.b64encode(avatar_svg(name).encode("utf-8")).decode("ascii")
 
 
 # -- safe text --------------------------------------------------------------------------------------

@@ -14,8 +14,8 @@ register(
         "chat.load_older": {"en": "Load older messages", "ko": "이전 메시지 더 보기"},
         "chat.start": {"en": "This is the beginning of the conversation.", "ko": "대화의 시작입니다."},
         "chat.empty": {
-            "en": "No messages yet. Say hello to your team below 👋",
-            "ko": "아직 메시지가 없습니다. 아래에서 팀에 첫 인사를 남겨 보세요 👋",
+            "en": "No messages yet. Say hello to your team below.",
+            "ko": "아직 메시지가 없습니다. 아래에서 팀에 첫 인사를 남겨 보세요.",
         },
         "chat.read_only": {
             "en": "You can read this project but not post (your role: {role}).",

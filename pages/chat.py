@@ -65,7 +65,7 @@ def live_messages() -> None:
         moderating = can_remove and st.session_state.get("chat_moderate", False)
         with st.container(height=LIST_HEIGHT, border=False, key="chat_list"):
             if not window.items:
-                st.info(tr("chat.empty"), icon="💬")
+                st.info(tr("chat.empty"), icon=":material/waving_hand:")
             elif window.has_older:
                 st.button(
                     tr("chat.load_older"), icon=":material/history:", key="chat_older", on_click=_older, type="tertiary"
@@ -80,7 +80,7 @@ def live_messages() -> None:
 
 with timed("chat.page"):
     head, side = st.columns([4, 1], vertical_alignment="bottom")
-    head.markdown(f"### 💬 {escape_markdown(project.name)}")
+    head.markdown(f"### :material/forum: {escape_markdown(project.name)}")
     if project.description:
         head.caption(escape_markdown(project.description))
     if can_remove:

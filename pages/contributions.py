@@ -30,7 +30,7 @@ ui_lang = lang()
 st.session_state.setdefault("contrib_period", "all")
 
 with timed("contributions.page"):
-    st.markdown(f"### 📊 {tr('contrib.title')}")
+    st.markdown(f"### :material/insights: {tr('contrib.title')}")
     st.caption(tr("contrib.caption", project=escape_markdown(project.name)))
     c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
     period = c1.segmented_control(
@@ -82,7 +82,7 @@ with timed("contributions.page"):
     m4.metric(tr("contrib.top"), str(top), border=True)
 
     if dash.members.empty:
-        st.info(tr("contrib.empty"), icon="📊")
+        st.info(tr("contrib.empty"), icon=":material/bar_chart:")
     else:
         left, right = st.columns([2, 3])
         with left:

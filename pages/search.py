@@ -12,7 +12,7 @@ import collab_core.ui_text  # noqa: F401  (registers this page's text)
 from collab_core.errors import CollabError
 from collab_core.messages import KINDS
 from collab_core.models import SearchHit, TimeFilter
-from collab_core.presentation import avatar_svg, highlight_markdown, snippet
+from collab_core.presentation import avatar_url, highlight_markdown, snippet
 from ui import cached
 from ui.messages import message_head, render_listing
 from ui.page import page_context
@@ -49,7 +49,7 @@ def results(hits: list[SearchHit]) -> None:
         st.caption(tr("search.results", n=len(hits)))
         for hit in hits:
             m = hit.message
-            with st.chat_message(m.author, avatar=avatar_svg(m.author)):
+            with st.chat_message(m.author, avatar=avatar_url(m.author)):
                 badges = " ".join(
                     f":{SOURCE_COLOURS.get(s, 'gray')}-badge[{tr('search.source.' + s)}]" for s in hit.sources
                 )
@@ -84,7 +84,7 @@ def results(hits: list[SearchHit]) -> None:
 
 
 with timed("search.page"):
-    st.markdown(f"### 🔎 {tr('search.title')}")
+    st.markdown(f"### :material/search: {tr('search.title')}")
     st.caption(tr("search.caption"))
     query = st.text_input(
         tr("search.query"), key="search_query", placeholder=tr("search.placeholder"), label_visibility="collapsed"
@@ -116,7 +116,7 @@ with timed("search.page"):
     filters = TimeFilter(author_ids=tuple(authors), kinds=tuple(kinds), start=start, end=end)
 
     if not query.strip():
-        st.info(tr("search.hint"), icon="🔎")
+        st.info(tr("search.hint"), icon=":material/search:")
     else:
         try:
             hits = cached.search_hits(hub, user.id, project.id, query.strip(), filters, LIMIT, project_stamp)
@@ -124,7 +124,7 @@ with timed("search.page"):
             show_error(exc)
             hits = None
         if hits is not None and not hits:
-            st.info(tr("search.none"), icon="🔎")
+            st.info(tr("search.none"), icon=":material/search:")
         elif hits:
             if ss.get("search_last") != (query, filters):
                 ss["search_last"] = (query, filters)

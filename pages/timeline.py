@@ -58,7 +58,7 @@ def _date_bounds(value: object) -> tuple[date | None, date | None]:
 
 
 with timed("timeline.page"):
-    st.markdown(f"### 🗂️ {tr('timeline.title')}")
+    st.markdown(f"### :material/view_timeline: {tr('timeline.title')}")
     st.caption(tr("timeline.caption", project=escape_markdown(project.name)))
     try:
         all_groups = cached.author_groups(hub, user.id, project.id, cached.stamp(hub, project.id))
@@ -85,7 +85,7 @@ with timed("timeline.page"):
         key="timeline_kinds",
         placeholder=tr("filter.all"),
     )
-    text = f4.text_input(tr("filter.text"), key="timeline_text", placeholder="🔍")
+    text = f4.text_input(tr("filter.text"), key="timeline_text")
     start, end = _date_bounds(dates)
     filters = TimeFilter(author_ids=tuple(authors), kinds=tuple(kinds), start=start, end=end, text=text.strip())
 
@@ -182,7 +182,7 @@ with timed("timeline.page"):
                 render_listing(shown, tz, ui_lang)
 
     if total == 0:
-        st.info(tr("timeline.none") if all_groups else tr("timeline.empty"), icon="🗂️")
+        st.info(tr("timeline.none") if all_groups else tr("timeline.empty"), icon=":material/inbox:")
     else:
         pages = max(1, -(-total // per_page))
         p1, p2, p3, p4 = st.columns([1, 2, 1, 2], vertical_alignment="center")

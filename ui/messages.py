@@ -13,7 +13,7 @@ import streamlit as st
 
 from collab_core.models import Message
 from collab_core.presentation import (
-    avatar_svg,
+    avatar_url,
     day_label,
     escape_markdown,
     highlight_markdown,
@@ -44,7 +44,7 @@ def render_message(
     marked: bool = False,
 ) -> None:
     """st.chat_message with the author's avatar; tombstones say who removed it and when."""
-    with st.chat_message(m.author, avatar=avatar_svg(m.author)):
+    with st.chat_message(m.author, avatar=avatar_url(m.author)):
         head = message_head(m, tz, lang, full_time=full_time)
         if marked:
             head = f":orange-badge[:material/arrow_right: ] {head}"
