@@ -54,14 +54,15 @@ ASK_PREFIXES = ("@ai", "@assistant", "@AI", "@어시스턴트")
 OPEN_STATUSES = ("TODO", "IN_PROGRESS", "REVIEW")
 
 # Retrieval knobs (measured with `eval --assistant-context`).
-RETRIEVE_POOL = 150
+RETRIEVE_POOL = 100  # hits asked of SearchService; the other-language list looks this deep
+MAIN_DEPTH = 60  # ranks of the fused search that enter as the main list
 W_AUTHOR = 0.8
 W_DATE = 1.5
 W_DAY = 0.5
 W_EXPAND = 0.5
 W_NEIGHBOUR = 0.4
 W_XLANG = 1.0
-N_ANCHORS = 8
+N_ANCHORS = 0  # SearchService already lends neighbours of its top hits a share of their score
 FULL_RANKS = 10  # this many best messages are shown whole (up to FULL_TOKENS)
 FULL_TOKENS = 250
 EXCERPT_TOKENS = 40
@@ -460,7 +461,7 @@ _CITE_ID = re.compile(r"#?\s*(\w[\w:-]*)")
 _CITE_LOOKS = re.compile(r"^\[\s*#")
 
 
-def clean_citations(text: str, valid: Iterable[int]) -> tuple[str, list[int], list[str]]:
+def clean_citations(text: str, valid: Iterable[int], *, strip: bool = True) -> tuple[str, list[int], list[str]]:
     """Keep [#id] markers whose id is in `valid`; drop the rest. Returns (text, cited ids, invalid ids)."""
     valid_set = set(valid)
     cited: list[int] = []
@@ -483,51 +484,43 @@ def clean_citations(text: str, valid: Iterable[int]) -> tuple[str, list[int], li
     out = _CITE_GROUP.sub(fix, text)
     out = re.sub(r"[ \t]+([.,;:!?])", r"\1", out)
     out = re.sub(r"[ \t]{2,}", " ", out)
-    return out.strip(), cited, invalid
+    return (out.strip() if strip else out), cited, invalid
 
 
 class _CitationStream:
-    """Filters streamed text so invalid citations never reach the screen."""
+    """Filters streamed text so invalid citations never reach the screen.
+
+    The text received so far is cleaned as a whole and only the new part of the cleaned text is
+    emitted; an unclosed "[" and trailing spaces are held back until the next piece decides them.
+    """
 
     def __init__(self, valid: Iterable[int]) -> None:
         self.valid = set(valid)
-        self.pending = ""
-        self.cited: list[int] = []
-        self.invalid: list[str] = []
+        self.raw = ""
+        self.emitted = ""
 
-    def _clean(self, s: str) -> str:
-        text, cited, invalid = clean_citations(s, self.valid)
-        self.cited += [c for c in cited if c not in self.cited]
-        self.invalid += [i for i in invalid if i not in self.invalid]
-        return text if s.strip() else s
+    def _cleaned(self, final: bool) -> str:
+        text = self.raw
+        if not final:
+            k = text.rfind("[")
+            if k >= 0 and "]" not in text[k:] and len(text) - k <= 60:
+                text = text[:k]
+        cleaned = clean_citations(text, self.valid, strip=False)[0].lstrip()
+        return cleaned if final else cleaned.rstrip(" \t")
+
+    def _emit(self, final: bool) -> str:
+        cleaned = self._cleaned(final)
+        if not cleaned.startswith(self.emitted):  # never rewrite what is on screen
+            return ""
+        new, self.emitted = cleaned[len(self.emitted) :], cleaned
+        return new
 
     def feed(self, delta: str) -> str:
-        self.pending += delta
-        out = []
-        while self.pending:
-            i = self.pending.find("[")
-            if i < 0:
-                out.append(self.pending)
-                self.pending = ""
-                break
-            out.append(self.pending[:i])
-            j = self.pending.find("]", i)
-            if j < 0:
-                if len(self.pending) - i > 60:  # not a citation; let it through
-                    out.append(self.pending[i])
-                    self.pending = self.pending[i + 1 :]
-                    continue
-                self.pending = self.pending[i:]
-                break
-            group = self.pending[i : j + 1]
-            cleaned = self._clean(group) if _CITE_LOOKS.match(group) else group
-            out.append(cleaned)
-            self.pending = self.pending[j + 1 :]
-        return "".join(out)
+        self.raw += delta
+        return self._emit(False)
 
     def flush(self) -> str:
-        rest, self.pending = self.pending, ""
-        return rest
+        return self._emit(True).rstrip()
 
 
 # -- prompts -------------------------------------------------------------------------------------
@@ -787,7 +780,7 @@ class Assistant:
         query = info.text
         hits = self._search(actor_id, project_id, query, RETRIEVE_POOL, TimeFilter())
         main = [h.message for h in hits]
-        lists: list[tuple[float, list[Message]]] = [(1.0, main[: RETRIEVE_POOL // 2])]
+        lists: list[tuple[float, list[Message]]] = [(1.0, main[:MAIN_DEPTH])]
         # Keyword matching cannot cross languages, so in a bilingual team the fused ranking buries
         # messages written in the other language; their semantic order gets a list of its own.
         other = [
@@ -1583,8 +1576,8 @@ class AnswerStream:
         if tail:
             shown.append(tail)
             yield tail
-        text, cited, invalid = clean_citations("".join(shown), ctx.message_ids)
-        invalid = list(dict.fromkeys([*filt.invalid, *invalid]))
+        _, cited, invalid = clean_citations(filt.raw, ctx.message_ids)
+        text = "".join(shown).strip()
         if not text:
             self.error = LLMOutputError("The language model returned an empty answer.", hint="Try again.")
             raise self.error

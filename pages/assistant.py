@@ -1,8 +1,9 @@
-"""assistant page (placeholder until its feature lands)."""
+"""Assistant page: ask, project summaries (all time / date range / since my last visit) and action items
+found in the chat, accepted into the task board with one click."""
 
-import streamlit as st
+from __future__ import annotations
 
+from ui.assistant import render_page
 from ui.page import page_context
 
-ctx = page_context()
-st.title("assistant")
+render_page(page_context())

@@ -9,6 +9,7 @@ import collab_core.ui_text  # noqa: F401  (registers this page's text)
 from collab_core.errors import CollabError
 from collab_core.presentation import escape_markdown
 from collab_core.views import chat_stamp, chat_window
+from ui import assistant as assistant_ui
 from ui.messages import render_listing
 from ui.page import page_context
 from ui.perf import timed
@@ -34,7 +35,8 @@ if can_post:
     sent = st.chat_input(tr("chat.placeholder", project=project.name), key="chat_input")
     if sent is not None:
         try:
-            hub.messages.post(actor_id=user.id, project_id=project.id, content=sent)
+            if not assistant_ui.take_question(ctx, sent):  # toggle on or "@ai ..." goes to the assistant
+                hub.messages.post(actor_id=user.id, project_id=project.id, content=sent)
         except CollabError as exc:
             error = exc
 
@@ -86,6 +88,7 @@ with timed("chat.page"):
     if can_remove:
         side.toggle(tr("chat.moderate"), key="chat_moderate", help=tr("chat.remove_help"))
     live_messages()
+    assistant_ui.render_chat_panel(ctx)
     if error is not None:
         show_error(error)
     if not can_post:

@@ -143,7 +143,7 @@ def test_streamed_answer_never_shows_an_invalid_citation(ai_hub, ai_team, fake):
     assert stream.question.content == "When is the API freeze?"
     shown = "".join(stream)
 
-    assert shown == f"Freeze is Friday [#{src.id}] and  done."
+    assert shown == f"Freeze is Friday [#{src.id}] and done."
     assert stream.answer.text == f"Freeze is Friday [#{src.id}] and done."
     assert stream.answer.invalid_citations == ("123456",)
 
