@@ -43,14 +43,6 @@ STATUSES = ("open", "ended")
 MAX_NOTES = 20000
 MAX_DECISION = 1000
 
-SUMMARY_PROMPT = (
-    "You write meeting minutes for a software team that mixes Korean and English. "
-    "From the meeting record below write a concise summary in the language most of the record "
-    "uses: 2-4 sentences of overview, then 'Decisions' and 'Action items' as bullet lists "
-    "(owner and due date for each action item). Use only facts in the record; do not invent "
-    "owners, dates or decisions."
-)
-
 
 @dataclass(frozen=True)
 class Attendee:
@@ -549,21 +541,12 @@ class MeetingService:
         return item
 
     def _summarize(self, meeting: Meeting, recap: str) -> tuple[str, str]:
-        """(summary, source): the assistant's LLM summary when available, else the recap."""
-        assistant = self._assistant()
-        if assistant is None:
+        """(summary, source): the assistant's LLM summary when it gives one, else the recap."""
+        summarize = getattr(self._assistant(), "summarize_meeting", None)
+        if summarize is None:
             return recap, "recap"
         try:
-            custom = getattr(assistant, "summarize_meeting", None)
-            if callable(custom):
-                text = custom(meeting=meeting, recap=recap)
-            else:
-                llm = getattr(assistant, "llm", None)
-                if llm is None or not getattr(llm, "configured", False):
-                    return recap, "recap"
-                text = llm.chat(
-                    messages=[{"role": "system", "content": SUMMARY_PROMPT}, {"role": "user", "content": recap}]
-                ).text
+            text = summarize(meeting=meeting, recap=recap)  # "" when generation is off
         except Exception as exc:  # generation is a bonus: the recap always works
             log.warning("meeting summary by the LLM failed, using the recap: %s", exc)
             return recap, "recap"

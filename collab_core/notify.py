@@ -4,7 +4,8 @@ Events (task assigned, mention, meeting summary) are written to webhook_deliveri
 transaction of the action itself, so a notification exists exactly when the action committed and
 survives a crash. One background thread per Hub sends them after the commit with a short timeout
 and bounded retries; a dead webhook therefore never blocks or loses the action, and each failure
-is kept on the delivery row for diagnostics and the admin page.
+is kept on the delivery row for diagnostics and the admin page. Delivery is at least once: a
+request that timed out on our side is retried even if the receiver got it.
 """
 
 from __future__ import annotations

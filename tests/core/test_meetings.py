@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
+import socket
+import threading
 from datetime import date
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from collab_core.assistant import Assistant
 from collab_core.backup import export_backup, restore_backup
 from collab_core.errors import BackupFormatError, ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from collab_core.hub import Hub
+from collab_core.llm import LLM
 from collab_core.meetings import structured_recap
 from collab_core.models import TimeFilter
 from collab_core.settings import Settings
@@ -133,40 +139,90 @@ def test_recap_of_an_empty_meeting(hub, team):
     assert "Action items (실행 항목):\n- (none / 없음)" in recap
 
 
-class FakeLLM:
-    """A stand-in for the assistant's LLM client (an external service, not our code)."""
+class FakeOpenAI:
+    """A local OpenAI-compatible chat endpoint on 127.0.0.1 (the external service, not our code)."""
 
-    configured = True
+    def __init__(self, answer: str) -> None:
+        self.answer = answer
+        self.requests: list[dict] = []
+        server = self
 
-    def __init__(self, fail: bool = False) -> None:
-        self.fail = fail
-        self.prompts: list[list[dict[str, str]]] = []
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+                server.requests.append(body)
+                reply = json.dumps(
+                    {
+                        "id": "chatcmpl-1",
+                        "object": "chat.completion",
+                        "created": 0,
+                        "model": body.get("model", "local"),
+                        "choices": [
+                            {
+                                "index": 0,
+                                "message": {"role": "assistant", "content": server.answer},
+                                "finish_reason": "stop",
+                            }
+                        ],
+                        "usage": {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20},
+                    }
+                ).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(reply)))
+                self.end_headers()
+                self.wfile.write(reply)
 
-    def chat(self, *, messages):
-        self.prompts.append(messages)
-        if self.fail:
-            raise TimeoutError("model timed out")
-        return type("Result", (), {"text": "요약: 로고 2번 확정, 가격표 수정은 Team Member 담당."})()
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def _assistant_at(hub, base_url: str) -> Assistant:
+    settings = dataclasses.replace(
+        hub.settings, openai_base_url=base_url, openai_api_key="test", llm_max_retries=0, llm_timeout_s=5.0
+    )
+    return Assistant(hub=hub, llm=LLM(settings=settings))
 
 
 def test_llm_summary_when_the_assistant_has_a_model_and_recap_when_it_fails(hub, team, standup):
     owner = team.users["owner"]
-    llm = FakeLLM()
-    hub.assistant = type("Assistant", (), {"llm": llm})()
-    ended = hub.meetings.end(actor_id=owner.id, meeting_id=standup.id)
-    assert ended.summary == "요약: 로고 2번 확정, 가격표 수정은 Team Member 담당."
-    assert "로고 시안 리뷰" in llm.prompts[0][1]["content"]  # the model saw the record
-    assert hub.messages.get(actor_id=owner.id, message_id=ended.summary_message_id).meta["summary_source"] == "llm"
+    server = FakeOpenAI("요약: 로고 2번 확정, 가격표 수정은 Team Member 담당.")
+    try:
+        hub.assistant = _assistant_at(hub, server.url)
+        ended = hub.meetings.end(actor_id=owner.id, meeting_id=standup.id)
+        assert ended.summary == "요약: 로고 2번 확정, 가격표 수정은 Team Member 담당."
+        assert "로고 시안 리뷰" in json.dumps(server.requests[0]["messages"], ensure_ascii=False)  # it saw the record
+        message = hub.messages.get(actor_id=owner.id, message_id=ended.summary_message_id)
+        assert message.meta["summary_source"] == "llm" and message.content.endswith(ended.summary)
 
+        # generate=False never calls the model.
+        quiet = hub.meetings.start(actor_id=owner.id, project_id=team.pid, title="Third")
+        assert hub.meetings.end(actor_id=owner.id, meeting_id=quiet.id, generate=False).summary.startswith(
+            "Meeting recap"
+        )
+        assert len(server.requests) == 1
+    finally:
+        server.close()
+    # An unreachable model: the recap is saved instead, the meeting still ends.
     other = hub.meetings.start(actor_id=owner.id, project_id=team.pid, title="Retro")
-    hub.assistant = type("Assistant", (), {"llm": FakeLLM(fail=True)})()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{s.getsockname()[1]}/v1"
+    hub.assistant = _assistant_at(hub, dead)
     ended = hub.meetings.end(actor_id=owner.id, meeting_id=other.id)
-    assert ended.summary.startswith("Meeting recap (회의 요약): Retro")
-    # generate=False never calls the model.
-    third = hub.meetings.start(actor_id=owner.id, project_id=team.pid, title="Third")
-    hub.assistant = type("Assistant", (), {"llm": llm})()
-    assert hub.meetings.end(actor_id=owner.id, meeting_id=third.id, generate=False).summary.startswith("Meeting recap")
-    assert len(llm.prompts) == 1
+    assert ended.status == "ended" and ended.summary.startswith("Meeting recap (회의 요약): Retro")
+    # Without a configured model (the default hub) the recap is used as well.
+    hub.assistant = Assistant(hub=hub, llm=None)
+    last = hub.meetings.start(actor_id=owner.id, project_id=team.pid, title="Last")
+    assert hub.meetings.end(actor_id=owner.id, meeting_id=last.id).summary.startswith("Meeting recap")
 
 
 def test_meeting_permissions_and_validation(hub, team, standup):
