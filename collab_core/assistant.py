@@ -55,17 +55,18 @@ OPEN_STATUSES = ("TODO", "IN_PROGRESS", "REVIEW")
 
 # Retrieval knobs (measured with `eval --assistant-context`).
 RETRIEVE_POOL = 100  # hits asked of SearchService; the other-language list looks this deep
-MAIN_DEPTH = 60  # ranks of the fused search that enter as the main list
+MAIN_DEPTH = 100  # ranks of the fused search that enter as the main list
 W_AUTHOR = 0.8
 W_DATE = 1.5
 W_DAY = 0.5
 W_EXPAND = 0.5
 W_NEIGHBOUR = 0.4
 W_XLANG = 1.0
+XLANG_DEPTH = 30  # other-language semantic hits that get their own list
 N_ANCHORS = 0  # SearchService already lends neighbours of its top hits a share of their score
 FULL_RANKS = 10  # this many best messages are shown whole (up to FULL_TOKENS)
 FULL_TOKENS = 250
-EXCERPT_TOKENS = 40
+EXCERPT_TOKENS = 30
 NOTES_RESERVE = 100  # tokens kept for the UPDATES notes
 SETUP_HINT_EN = (
     "To turn generation on, set OPENAI_API_KEY (OpenAI), or OPENAI_BASE_URL and COLLAB_LLM_MODEL "
@@ -791,7 +792,7 @@ class Assistant:
             and detect_language(h.message.content) != info.language
         ]
         if other:
-            lists.append((W_XLANG, other[:30]))
+            lists.append((W_XLANG, other[:XLANG_DEPTH]))
         terms = tokenize(query)
         keyword_lists: list[tuple[float, list[str], TimeFilter, int]] = []
         # A named person or a date range: the main ranking restricted to them, plus filtered keyword
