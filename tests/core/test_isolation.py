@@ -4,8 +4,9 @@ looks exactly like a project that does not exist (NotFoundError)."""
 
 from __future__ import annotations
 
+import itertools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +16,7 @@ from collab_core.backup import export_backup
 from collab_core.errors import NotFoundError
 from collab_core.hub import Hub
 from collab_core.models import Project, User
+from collab_core.settings import Settings
 
 # Near-identical conversations; only the marker words (ALPHA / BRAVO) and small details differ.
 SCRIPT = [
@@ -45,7 +47,7 @@ class Pair:
 def _side(hub: Hub, name: str, marker: str, hour: int, both: User) -> Side:
     lead = hub.accounts.create_user(username=f"{name}_lead", display_name=f"{marker.title()} Lead")
     dev = hub.accounts.create_user(username=f"{name}_dev", display_name=f"{marker.title()} Dev")
-    project = hub.accounts.create_project(actor_id=lead.id, name=f"Launch {marker}")
+    project = hub.accounts.create_project(actor_id=lead.id, name=f"Launch {marker} ({name})")
     hub.accounts.set_member(actor_id=lead.id, project_id=project.id, user_id=dev.id, role="member")
     hub.accounts.set_member(actor_id=lead.id, project_id=project.id, user_id=both.id, role="viewer")
     who = {"lead": lead, "dev": dev}
@@ -64,13 +66,37 @@ def _side(hub: Hub, name: str, marker: str, hour: int, both: User) -> Side:
     return Side(project, lead, dev, ids, marker)
 
 
-@pytest.fixture
-def pair(hub: Hub) -> Pair:
-    both = hub.accounts.create_user(username="both", display_name="Both Sides")
-    a = _side(hub, "alpha", "ALPHA", 3, both)
-    b = _side(hub, "bravo", "BRAVO", 4, both)
+_pairs = itertools.count(1)
+
+
+def _pair(hub: Hub) -> Pair:
+    n = next(_pairs)
+    both = hub.accounts.create_user(username=f"both{n}", display_name="Both Sides")
+    a = _side(hub, f"alpha{n}", "ALPHA", 3, both)
+    b = _side(hub, f"bravo{n}", "BRAVO", 4, both)
     assert not (a.message_ids & b.message_ids)
     return Pair(hub, a, b, both)
+
+
+@pytest.fixture(scope="module")
+def shared_hub(tmp_path_factory: pytest.TempPathFactory, embedder: Any) -> Iterator[Hub]:
+    """One hub for the module; the read-only tests share one pair of projects."""
+    settings = Settings.load(env_file=None, data_dir=tmp_path_factory.mktemp("iso") / "data", database_url="")
+    h = Hub.open(settings, embedder=embedder)
+    yield h
+    h.close()
+
+
+@pytest.fixture(scope="module")
+def pair(shared_hub: Hub) -> Pair:
+    """Read-only tests only: nothing may change these two projects."""
+    return _pair(shared_hub)
+
+
+@pytest.fixture
+def fresh_pair(shared_hub: Hub) -> Pair:
+    """For tests that write (ask, remove a member)."""
+    return _pair(shared_hub)
 
 
 QUERIES = ["배포 일정", "일정", "deploy checklist", "로고 시안", "budget", "금요일 오후", "BRAVO", "ALPHA"]
@@ -134,11 +160,11 @@ def test_timeline_and_every_read_stay_in_the_project(pair: Pair) -> None:
 def test_export_contains_only_member_projects(pair: Pair) -> None:
     hub, a = pair.hub, pair.a
     data = export_backup(hub, actor_id=a.dev.id)
-    assert [p["name"] for p in data["projects"]] == ["Launch ALPHA"]
+    assert [p["name"] for p in data["projects"]] == [a.project.name]
     raw = json.dumps(data, ensure_ascii=False)
-    assert "BRAVO" not in raw and "bravo_" not in raw
+    assert "BRAVO" not in raw and "bravo" not in raw
     both = export_backup(hub, actor_id=pair.both.id)
-    assert sorted(p["name"] for p in both["projects"]) == ["Launch ALPHA", "Launch BRAVO"]
+    assert sorted(p["name"] for p in both["projects"]) == sorted([a.project.name, pair.b.project.name])
 
 
 @pytest.mark.parametrize(
@@ -154,7 +180,8 @@ def test_assistant_context_never_includes_the_other_project(pair: Pair, question
         assert other.lead.display_name not in ctx.text and other.dev.display_name not in ctx.text
 
 
-def test_assistant_answer_for_a_member_of_both_uses_only_the_asked_project(pair: Pair) -> None:
+def test_assistant_answer_for_a_member_of_both_uses_only_the_asked_project(fresh_pair: Pair) -> None:
+    pair = fresh_pair
     hub, a, b = pair.hub, pair.a, pair.b
     answer = hub.assistant.ask(actor_id=a.dev.id, project_id=a.project.id, question="@ai 배포 일정은 언제야?")
     assert "BRAVO" not in answer.text
@@ -165,11 +192,12 @@ def test_assistant_answer_for_a_member_of_both_uses_only_the_asked_project(pair:
     )
 
 
-def test_removed_member_loses_access_immediately(pair: Pair) -> None:
-    hub, a = pair.hub, pair.a
+def test_removed_member_loses_access_immediately(fresh_pair: Pair) -> None:
+    pair = fresh_pair
+    hub, a, b = pair.hub, pair.a, pair.b
     hub.accounts.remove_member(actor_id=a.lead.id, project_id=a.project.id, user_id=pair.both.id)
     with pytest.raises(NotFoundError):
         hub.messages.timeline(actor_id=pair.both.id, project_id=a.project.id)
     with pytest.raises(NotFoundError):
         hub.search.search(actor_id=pair.both.id, project_id=a.project.id, query="배포")
-    assert [p.name for p in hub.accounts.list_projects(user_id=pair.both.id)] == ["Launch BRAVO"]
+    assert [p.id for p in hub.accounts.list_projects(user_id=pair.both.id)] == [b.project.id]
