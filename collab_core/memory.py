@@ -352,16 +352,32 @@ class MemoryIndex:
         mem = self._memory(project_id)
         with self._lock, contextlib.suppress(ValueError):  # not found: already removed
             mem.delete(memory_id)
+        self._purge_history([memory_id])
 
     def drop_project(self, project_id: int) -> None:
         """Delete a project's whole collection (reindex, project deletion)."""
         mem = self._memory(project_id)
         with self._lock:
             try:
+                listed = mem.vector_store.list(top_k=10_000_000)
+                self._purge_history([str(p.id) for p in (listed[0] if listed else [])])
+            except Exception as exc:  # an empty or missing collection has nothing to purge
+                log.debug("list collection: %s", exc)
+            try:
                 mem.vector_store.delete_col()
             except Exception as exc:  # a collection that does not exist is fine
                 log.debug("drop collection: %s", exc)
             self._memories.pop(project_id, None)
+
+    def _purge_history(self, memory_ids: list[str]) -> None:
+        """Mem0 keeps every memory's text in its history db, even after a delete; a removed
+        message must really leave, so its history rows go too."""
+        if not memory_ids:
+            return
+        db = self._history
+        with db._lock:
+            db.connection.executemany("DELETE FROM history WHERE memory_id = ?", [(m,) for m in memory_ids])
+            db.connection.commit()
 
     # -- reads --------------------------------------------------------------------------------
 

@@ -140,3 +140,21 @@ def test_admin_delete_leaves_tombstone_and_removes_from_index(hub, team):
     assert page.items[0].is_deleted
     assert hub.search.search(actor_id=None, project_id=team.pid, query="비밀번호 hunter2") == []
     assert hub.memory.count(team.pid) == 0
+
+
+def test_deleted_message_text_leaves_mem0_history_too(hub, team, settings):
+    import sqlite3
+
+    m = team.post("member", "지워질 비밀 메모 pineapple-77")
+    history = settings.data_dir / "mem0_history.db"
+
+    def rows_with_secret() -> int:
+        with sqlite3.connect(history) as conn:
+            return conn.execute(
+                "SELECT count(*) FROM history WHERE new_memory LIKE ? OR old_memory LIKE ?",
+                ("%pineapple-77%", "%pineapple-77%"),
+            ).fetchone()[0]
+
+    assert rows_with_secret() == 1
+    hub.messages.delete(actor_id=team.users["admin"].id, message_id=m.id)
+    assert rows_with_secret() == 0
