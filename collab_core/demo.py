@@ -94,7 +94,10 @@ def load_demo(
                 memberships.delete().where(memberships.c.project_id == project.id, memberships.c.user_id == uid)
             )
             conn.execute(memberships.insert().values(project_id=project.id, user_id=uid, role=role, joined_at=utcnow()))
-            conn.execute(users.update().where(users.c.id == uid).values(display_name=display))
+            # Only the demo's own password-less accounts get renamed; a real account keeps its name.
+            conn.execute(
+                users.update().where(users.c.id == uid, users.c.password_hash.is_(None)).values(display_name=display)
+            )
         if owner_id is not None:
             conn.execute(
                 memberships.delete().where(memberships.c.project_id == project.id, memberships.c.user_id == owner_id)
