@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Connection, Engine, select, text
+from sqlalchemy import Connection, DateTime, Engine, bindparam, select, text
 
 from .authz import require
 from .memory import MemoryIndex
@@ -216,14 +216,15 @@ class SearchService:
 
 # Prepared once: these run twice per top hit, and building a Core select each time cost more than the
 # (index-only) queries themselves.
+# The time is bound as a DateTime so it is stored-format exact (a raw datetime would compare as text).
 _BEFORE = text(
     "SELECT id FROM messages WHERE project_id = :pid AND deleted_at IS NULL "
     "AND (created_at < :t OR (created_at = :t AND id < :id)) ORDER BY created_at DESC, id DESC LIMIT 1"
-)
+).bindparams(bindparam("t", type_=DateTime))
 _AFTER = text(
     "SELECT id FROM messages WHERE project_id = :pid AND deleted_at IS NULL "
     "AND (created_at > :t OR (created_at = :t AND id > :id)) ORDER BY created_at, id LIMIT 1"
-)
+).bindparams(bindparam("t", type_=DateTime))
 
 
 def _rrf(*sides: list[_Ranked]) -> dict[int, float]:

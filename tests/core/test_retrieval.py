@@ -71,9 +71,8 @@ def test_a_named_day_ranks_that_days_message_first(hub, team):
 
 def test_the_reply_to_a_matching_question_is_found(hub, team):
     _load(hub, team)
-    # In a chat this small the semantic side ranks every message; the short reply shares no words with
-    # the question and comes up only because it follows the matching message.
-    hits = _search(hub, team, "When is the weekly design review?", limit=8)
+    # The short reply shares no words with the question; it comes up because it follows the match.
+    hits = _search(hub, team, "When is the weekly design review?", limit=3)
     assert "r9" in _ids(hits), "the answer is the reply right after the matching question"
     reply = next(h for h in hits if h.message.external_id == "r9")
     assert reply.sources and set(reply.sources) <= {"keyword", "semantic"}
