@@ -160,8 +160,26 @@ _COLUMNS = [
 ]
 
 
+STORE_COLUMNS = [
+    ("database", "backend"),
+    ("messages", "messages"),
+    ("sql_ingest_msgs_per_s", "SQL ingest msg/s"),
+    ("vector_ingest_msgs_per_s", "vector ingest msg/s"),
+    ("keyword_p50_ms", "keyword p50 ms"),
+    ("keyword_p95_ms", "keyword p95 ms"),
+    ("vector_p50_ms", "vector p50 ms"),
+    ("vector_p95_ms", "vector p95 ms"),
+    ("query_embed_p50_ms", "query embed p50 ms"),
+    ("search_p50_ms", "search p50 ms"),
+    ("search_p95_ms", "search p95 ms"),
+    ("timeline_ms", "timeline ms"),
+    ("contributions_ms", "contributions ms"),
+]
+
+
 def _label(r: dict[str, Any]) -> str:
-    return "PostgreSQL + pgvector" if r.get("database") == "postgresql" else "SQLite + local Qdrant"
+    name = "PostgreSQL + pgvector" if r.get("database") == "postgresql" else "SQLite + local Qdrant"
+    return f"{name} (stores only)" if r.get("kind") == "store" else name
 
 
 def markdown_table(results: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]] = _COLUMNS) -> str:
@@ -187,7 +205,7 @@ def svg_chart(
     results: Sequence[dict[str, Any]], *, metric: str = "search_p95_ms", title: str = "search p95 (ms)"
 ) -> str:
     """A small line chart of `metric` against message count (log x), one line per backend."""
-    width, height, left, right, top, bottom = 640, 360, 60, 190, 40, 50
+    width, height, left, right, top, bottom = 720, 360, 60, 270, 40, 50
     series: dict[str, list[tuple[int, float]]] = {}
     for r in results:
         if metric in r:
@@ -254,9 +272,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     results = [json.loads(Path(p).read_text().strip().splitlines()[-1]) for p in args.results]
     bench = [x for x in results if x.get("kind") != "store"]
-    print(markdown_table(bench))
+    store = [x for x in results if x.get("kind") == "store"]
+    if bench:
+        print(markdown_table(bench))
+    if store:
+        print()
+        print(markdown_table(store, STORE_COLUMNS))
     if args.svg:
-        Path(args.svg).write_text(svg_chart(bench), encoding="utf-8")
+        Path(args.svg).write_text(svg_chart(results), encoding="utf-8")
     return 0
 
 
