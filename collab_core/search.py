@@ -217,13 +217,15 @@ class SearchService:
 # Prepared once: these run twice per top hit, and building a Core select each time cost more than the
 # (index-only) queries themselves.
 # The time is bound as a DateTime so it is stored-format exact (a raw datetime would compare as text).
+# Row-value comparisons are an index range on (project_id, created_at, id) on both backends; the
+# equivalent OR form made PostgreSQL walk the index from one end (~8 ms a query at 100k messages).
 _BEFORE = text(
     "SELECT id FROM messages WHERE project_id = :pid AND deleted_at IS NULL "
-    "AND (created_at < :t OR (created_at = :t AND id < :id)) ORDER BY created_at DESC, id DESC LIMIT 1"
+    "AND (created_at, id) < (:t, :id) ORDER BY created_at DESC, id DESC LIMIT 1"
 ).bindparams(bindparam("t", type_=DateTime))
 _AFTER = text(
     "SELECT id FROM messages WHERE project_id = :pid AND deleted_at IS NULL "
-    "AND (created_at > :t OR (created_at = :t AND id > :id)) ORDER BY created_at, id LIMIT 1"
+    "AND (created_at, id) > (:t, :id) ORDER BY created_at, id LIMIT 1"
 ).bindparams(bindparam("t", type_=DateTime))
 
 
