@@ -14,7 +14,6 @@ the assistant answers from structured data and otherwise lists the most relevant
 
 from __future__ import annotations
 
-import difflib
 import json
 import logging
 import re
@@ -38,6 +37,7 @@ from .errors import (
 )
 from .llm import LLM, TokenCounter, token_counter_for
 from .models import Member, Message, SearchHit, TimeFilter
+from .query import asks_current_state, asks_what_was_said, mentioned_people, parse_dates
 from .schema import memberships, messages
 from .text import STOPWORDS, tokenize
 
@@ -206,50 +206,6 @@ def strip_ask_prefix(text: str) -> tuple[bool, str]:
     return False, text
 
 
-_MONTHS = {
-    m: i + 1
-    for i, names in enumerate(
-        [
-            ("jan", "january"),
-            ("feb", "february"),
-            ("mar", "march"),
-            ("apr", "april"),
-            ("may",),
-            ("jun", "june"),
-            ("jul", "july"),
-            ("aug", "august"),
-            ("sep", "sept", "september"),
-            ("oct", "october"),
-            ("nov", "november"),
-            ("dec", "december"),
-        ]
-    )
-    for m in names
-}
-_MONTH_RE = "|".join(sorted(_MONTHS, key=len, reverse=True))
-_DATE_PATTERNS = [
-    re.compile(r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})"),
-    re.compile(r"(?:(?P<y>\d{4})\s*년\s*)?(?P<m>\d{1,2})\s*월\s*(?P<d>\d{1,2})\s*일"),
-    re.compile(rf"\b(?P<mn>{_MONTH_RE})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s*(?P<y>\d{{4}}))?", re.I),
-    re.compile(
-        rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<mn>{_MONTH_RE})\b\.?(?:,?\s*(?P<y>\d{{4}}))?", re.I
-    ),
-    re.compile(r"(?<![\d/])(?P<m>\d{1,2})/(?P<d>\d{1,2})(?![\d/])"),
-]
-_AFTER_BEFORE = re.compile(r"\b(since|after|from)\s*$", re.I)
-_BEFORE_BEFORE = re.compile(r"\b(before|until|till|by)\s*$", re.I)
-_AFTER_KO = re.compile(r"^\s*(?:\([^)]*\))?\s*(이후|부터|以后|以降|후에|지나서)")
-_BEFORE_KO = re.compile(r"^\s*(?:\([^)]*\))?\s*(이전|전에|전까지|까지)")
-_RELATIVE = [
-    (re.compile(r"\b(today)\b|오늘", re.I), 0, 0),
-    (re.compile(r"\b(yesterday)\b|어제", re.I), 1, 1),
-    (re.compile(r"\b(this week)\b|이번\s*주", re.I), 6, 0),
-    (re.compile(r"\b(last week|past week)\b|지난\s*주", re.I), 13, 0),
-]
-_LATEST = re.compile(
-    r"\b(now|currently|current|latest|still|final|finally|anymore|changed?|moved?|new)\b|지금|현재|최종|최근|아직|바뀌|변경|새로",
-    re.I,
-)
 _SUMMARY = re.compile(r"\b(summar\w*|recap|overview|wrap.?up)\b|요약|정리|개요", re.I)
 _OPEN_Q = re.compile(
     r"\b(open|unfinished|not (yet )?done|pending|outstanding|remaining|left to do|in progress|todo|to-do|still)\b"
@@ -258,7 +214,6 @@ _OPEN_Q = re.compile(
 )
 _OWNER_Q = re.compile(r"\b(who('s| is| are)?|owner|owns|assigned|responsible|in charge)\b|누가|누구|담당|맡", re.I)
 _DEADLINE_Q = re.compile(r"\b(when|deadline|due|by when)\b|언제|마감|기한|데드라인|까지", re.I)
-_SAID_Q = re.compile(r"\b(say|said|says|mention\w*|talk\w* about|think)\b|뭐라고|말했|얘기|언급", re.I)
 
 
 @dataclass(frozen=True)
@@ -274,118 +229,25 @@ class QueryInfo:
     summary: bool = False
 
 
-def _safe_date(y: int, m: int, d: int) -> date | None:
-    try:
-        return date(y, m, d)
-    except ValueError:
-        return None
+def _date_bounds(text: str, *, ref: date) -> tuple[datetime | None, datetime | None]:
+    """The date range a text names (query.parse_dates) as naive UTC bounds [start, end)."""
+    window = parse_dates(text, ref)
+    if window is None:
+        return None, None
+    start = datetime.combine(window.start, datetime.min.time()) if window.start else None
+    end = datetime.combine(window.end, datetime.min.time()) + timedelta(days=1) if window.end else None
+    return start, end
 
 
-def parse_dates(text: str, *, ref: date) -> tuple[datetime | None, datetime | None]:
-    """A date range (naive UTC bounds) named in the question: 'on March 5', '3월 16일 이후', 'before 3/20'."""
-    found: list[tuple[int, int, date]] = []
-    for pat in _DATE_PATTERNS:
-        for m in pat.finditer(text):
-            if any(s <= m.start() < e for s, e, _ in found):
-                continue
-            g = m.groupdict()
-            month = _MONTHS[g["mn"].lower()] if g.get("mn") else int(g["m"])
-            day = int(g["d"])
-            year = int(g["y"]) if g.get("y") else ref.year
-            d = _safe_date(year, month, day)
-            if d is None:
-                continue
-            if not g.get("y") and d > ref + timedelta(days=31):
-                d = _safe_date(year - 1, month, day) or d
-            found.append((m.start(), m.end(), d))
-    if found:
-        found.sort()
-        start_pos, end_pos, d = found[0]
-        before, after = text[:start_pos], text[end_pos:]
-        lo = datetime.combine(d, datetime.min.time())
-        hi = lo + timedelta(days=1)
-        if len(found) >= 2:
-            return lo, datetime.combine(found[-1][2], datetime.min.time()) + timedelta(days=1)
-        if _AFTER_BEFORE.search(before) or _AFTER_KO.match(after):
-            return lo, None
-        if _BEFORE_BEFORE.search(before) or _BEFORE_KO.match(after):
-            return None, hi
-        return lo, hi
-    for pat, back, fwd in _RELATIVE:
-        if pat.search(text):
-            today = datetime.combine(ref, datetime.min.time())
-            return today - timedelta(days=back), today + timedelta(days=1 - fwd if back == fwd else 1)
-    return None, None
-
-
-# Revised Romanization, enough to match a Hangul-written name (에밀리) to a Latin one (Emily).
-_INITIALS = ["g", "kk", "n", "d", "tt", "r", "m", "b", "pp", "s", "ss", "", "j", "jj", "ch", "k", "t", "p", "h"]
-_MEDIALS = [
-    "a", "ae", "ya", "yae", "eo", "e", "yeo", "ye", "o", "wa", "wae", "oe", "yo", "u", "wo", "we", "wi", "yu", "eu", "ui", "i",
-]  # fmt: skip
-_FINALS = [
-    "", "k", "k", "k", "n", "n", "n", "t", "l", "l", "l", "l", "l", "l", "l", "l", "m", "p", "p", "t", "t", "ng", "t", "t", "k", "t", "p", "t",
-]  # fmt: skip
-_PARTICLES = (
-    "께서는", "에게서", "한테서", "께서", "에게", "한테", "이랑", "님이", "님은", "님의", "님께", "씨가", "씨는",
-    "이가", "이는", "이의", "이가", "은", "는", "이", "가", "의", "랑", "와", "과", "도", "님", "씨", "한",
-)  # fmt: skip
-
-
-def romanize(hangul: str) -> str:
-    """Hangul syllables to a simple Latin spelling (other characters kept)."""
-    out = []
-    for ch in hangul:
-        o = ord(ch) - 0xAC00
-        if 0 <= o < 11172:
-            out.append(_INITIALS[o // 588] + _MEDIALS[(o % 588) // 28] + _FINALS[o % 28])
-        else:
-            out.append(ch)
-    return "".join(out)
-
-
-def _name_key(s: str) -> str:
-    """Loose spelling key so romanized Hangul and English spellings of a name meet."""
-    s = s.lower()
-    for a, b in (("oo", "u"), ("wo", "u"), ("eo", "u"), ("ae", "e"), ("ll", "l"), ("c", "k"), ("ph", "f"), ("y", "i")):
-        s = s.replace(a, b)
-    s = re.sub(r"(.)\1+", r"\1", s)
-    return s[:-1] if len(s) > 3 and s.endswith("e") else s
-
-
-def match_members(text: str, members: Sequence[Member]) -> tuple[int, ...]:
-    """Members named in the question, by display name, username or a Hangul spelling of either."""
-    lowered = text.casefold()
-    found: list[int] = []
+def _named_members(text: str, members: Sequence[Member]) -> tuple[int, ...]:
+    """Members a text names (query.mentioned_people), by display name, username or a Hangul spelling."""
+    names: dict[str, int] = {}
     for m in members:
-        for name in {m.display_name, m.username}:
-            n = name.casefold()
-            if not n:
-                continue
-            if _HANGUL.search(n):
-                hit = n in lowered
-            else:
-                hit = re.search(rf"(?<![\w]){re.escape(n)}(?![a-z0-9])", lowered) is not None
-            if hit and m.user_id not in found:
-                found.append(m.user_id)
-    latin = {
-        m.user_id: {_name_key(x) for x in (m.display_name, m.username) if x and not _HANGUL.search(x)} for m in members
-    }
-    for run in re.findall(r"[\uac00-\ud7a3]{2,}", text):
-        variants = {run}
-        for p in _PARTICLES:
-            if run.endswith(p) and len(run) - len(p) >= 2:
-                variants.add(run[: -len(p)])
-        for v in variants:
-            if len(v) > 4:
-                continue
-            key = _name_key(romanize(v))
-            for uid, keys in latin.items():
-                if uid in found:
-                    continue
-                if any(difflib.SequenceMatcher(None, key, k).ratio() >= 0.8 for k in keys if len(k) >= 3):
-                    found.append(uid)
-    return tuple(found)
+        for name in (m.display_name, m.username):
+            if name:
+                names.setdefault(name, m.user_id)
+    found = mentioned_people(text, names)
+    return tuple(dict.fromkeys(m.user_id for m in members if m.user_id in found))
 
 
 # -- supersession ---------------------------------------------------------------------------------
@@ -612,17 +474,17 @@ class Assistant:
         """Language, named members, date range and intent of a question."""
         lang = detect_language(question)
         members = self._members(project_id)
-        authors = match_members(question, members)
+        authors = _named_members(question, members)
         latest = self._latest_time(project_id)
         ref = (latest or self._clock().replace(tzinfo=None)).date()
-        start, end = parse_dates(question, ref=ref)
+        start, end = _date_bounds(question, ref=ref)
         return QueryInfo(
             text=question,
             language=lang,
             author_ids=authors,
             start=start,
             end=end,
-            wants_latest=bool(_LATEST.search(question)),
+            wants_latest=asks_current_state(question),
             summary=bool(_SUMMARY.search(question)),
         )
 
@@ -1185,7 +1047,7 @@ class Assistant:
                 )
             answered = bool(tasks) or getattr(self.hub, "tasks", None) is not None
         msgs = sorted(ctx.messages, key=lambda m: -m.score)
-        if _SAID_Q.search(q) and msgs:
+        if asks_what_was_said(q) and msgs:
             info = self.analyze(project_id=project_id, question=q)
             if info.author_ids:
                 names = {m.user_id: m.display_name for m in self._members(project_id)}
@@ -1652,7 +1514,7 @@ def _to_item(raw: dict[str, Any], members: Sequence[Member]) -> ActionItem:
                 owner_id, owner = m.user_id, m.display_name
                 break
         else:
-            ids = match_members(owner, members)
+            ids = _named_members(owner, members)
             if len(ids) == 1:
                 owner_id = ids[0]
                 owner = next(m.display_name for m in members if m.user_id == owner_id)
@@ -1678,8 +1540,8 @@ def _heuristic_items(msgs: Sequence[Message], members: Sequence[Member]) -> list
     for m in msgs:
         if m.role != "user" or m.kind != "chat" or not _COMMIT.search(m.content):
             continue
-        start, end = parse_dates(m.content, ref=m.created_at.date())
-        due = (end - timedelta(days=1)).date() if end else (start.date() if start else None)
+        window = parse_dates(m.content, m.created_at.date())
+        due = (window.end or window.start) if window else None
         owner_id = next((x.user_id for x in members if x.display_name == m.author), None)
         items.append(ActionItem(_clip(m.content.replace("\n", " "), 120), m.author, owner_id, due, (m.id,)))
     return items[-20:]

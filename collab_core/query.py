@@ -33,18 +33,20 @@ _EN_MONTH = re.compile(
 )
 _ISO = re.compile(r"\b(?P<year>\d{4})-(?P<mon>\d{1,2})-(?P<day>\d{1,2})\b")
 _SLASH = re.compile(r"(?<![\d/])(?P<mon>\d{1,2})/(?P<day>\d{1,2})(?![\d/])")
-_KO_MONTH_DAY = re.compile(r"(?:(?P<year>\d{4})년\s*)?(?P<mon>\d{1,2})월\s*(?P<day>\d{1,2})일")
-_KO_MONTH = re.compile(r"(?:(?P<year>\d{4})년\s*)?(?P<mon>\d{1,2})월(?!\s*\d)")
+_KO_MONTH_DAY = re.compile(r"(?:(?P<year>\d{4})\s*년\s*)?(?P<mon>\d{1,2})\s*월\s*(?P<day>\d{1,2})\s*일")
+_KO_MONTH = re.compile(r"(?:(?P<year>\d{4})\s*년\s*)?(?P<mon>\d{1,2})\s*월(?!\s*\d)")
 
 _AFTER_BEFORE = re.compile(r"\b(after|since|from|before|until|till|by|prior to)\s*$", re.I)
-_KO_AFTER = re.compile(r"^\s*(?:이후|부터|후에|후로|지나서|다음)")
-_KO_BEFORE = re.compile(r"^\s*(?:이전|전에|전까지|까지|전)")
+# A weekday in brackets may sit between the date and the word: "3월 16일(월) 이후".
+_KO_AFTER = re.compile(r"^\s*(?:\([^)]*\))?\s*(?:이후|부터|후에|후로|지나서|다음|以后|以降)")
+_KO_BEFORE = re.compile(r"^\s*(?:\([^)]*\))?\s*(이전|전에|전까지|까지|전)")
 
 _RELATIVE = [
     (re.compile(r"\byesterday\b|어제"), "yesterday"),
     (re.compile(r"\btoday\b|오늘"), "today"),
     (re.compile(r"\blast week\b|\bprevious week\b|지난\s*주|저번\s*주"), "last_week"),
     (re.compile(r"\bthis week\b|이번\s*주"), "this_week"),
+    (re.compile(r"\bpast week\b|\blast 7 days\b|최근\s*일주일"), "past_week"),
     (re.compile(r"\blast month\b|지난\s*달|저번\s*달"), "last_month"),
     (re.compile(r"\bthis month\b|이번\s*달"), "this_month"),
 ]
@@ -135,8 +137,9 @@ def parse_dates(query: str, ref: date | None) -> DateWindow | None:
     after_text = q[e:]
     if _KO_AFTER.match(after_text):
         return DateWindow(lo, None, strict=True)
-    if _KO_BEFORE.match(after_text):
-        return DateWindow(None, hi if after_text.lstrip().startswith("까지") else lo - timedelta(days=1), strict=True)
+    ko_before = _KO_BEFORE.match(after_text)
+    if ko_before:
+        return DateWindow(None, hi if ko_before.group(1) == "까지" else lo - timedelta(days=1), strict=True)
     return DateWindow(lo, hi, strict=False)
 
 
@@ -151,6 +154,8 @@ def _relative(name: str, ref: date) -> DateWindow:
         return DateWindow(monday - timedelta(days=7), monday - timedelta(days=1), strict=False)
     if name == "this_week":
         return DateWindow(monday, ref, strict=False)
+    if name == "past_week":
+        return DateWindow(ref - timedelta(days=6), ref, strict=False)
     first = ref.replace(day=1)
     if name == "last_month":
         prev_last = first - timedelta(days=1)
@@ -162,7 +167,7 @@ def _relative(name: str, ref: date) -> DateWindow:
 
 # Korean particles / honorifics that attach to a name ("Daniel이", "에밀리가", "민지님은").
 _KO_SUFFIX = re.compile(
-    r"(?:님|씨)?(?:이|가|은|는|을|를|의|에게|한테|께서|께|랑|이랑|하고|과|와|도|만|이가|이는|이의)?$"
+    r"(?:님|씨)?(?:이|가|은|는|을|를|의|에게|에게서|한테|한테서|께서|께서는|께|랑|이랑|하고|과|와|도|만|한|이가|이는|이의)?$"
 )
 
 # Revised Romanization tables, so a Hangul spelling in the query can match a Latin display name.
@@ -224,6 +229,7 @@ def mentioned_people(query: str, names: dict[str, int]) -> set[int]:
     if not hangul_words:
         return found
     hangul_names = {n.lower(): uid for n, uid in names.items() if n and _has_hangul(n)}
+    found.update(uid for n, uid in hangul_names.items() if " " in n and n in q)  # "김 민지"
     keys = {_phonetic(n): uid for n, uid in latin.items() if len(_phonetic(n)) >= 3}
     for word in hangul_words:
         for cand in _hangul_names(word):
@@ -246,8 +252,8 @@ def _has_hangul(s: str) -> bool:
 # --- current state -----------------------------------------------------------------------------
 
 _CURRENT = re.compile(
-    r"\b(?:now|currently|current|latest|final|finally|still|anymore|updated|changed|moved)\b"
-    r"|지금|현재|최종|최근|결국|바뀌|변경|아직",
+    r"\b(?:now|currently|current|latest|final|finally|still|anymore|updated|changed?|moved?|new)\b"
+    r"|지금|현재|최종|최근|결국|바뀌|변경|아직|새로",
     re.I,
 )
 
@@ -258,8 +264,8 @@ def asks_current_state(query: str) -> bool:
 
 
 _SAID = re.compile(
-    r"\b(?:say|says|said|tell|told|mention|mentioned|think|thinks|thought|opinion|suggest|suggested|"
-    r"propose|proposed|according to|claim|claimed)\b|뭐라|말했|말한|얘기|이야기|의견|생각|제안",
+    r"\b(?:say|says|said|tell|told|mention\w*|talk\w* about|think|thinks|thought|opinion|suggest|suggested|"
+    r"propose|proposed|according to|claim|claimed)\b|뭐라|말했|말한|얘기|이야기|의견|생각|제안|언급",
     re.I,
 )
 
