@@ -894,7 +894,9 @@ class TaskService:
         with self.engine.connect() as conn:
             require(conn, actor_id, project_id, "read")
             rows = conn.execute(
-                select(tasks.c.labels).where(tasks.c.project_id == project_id, tasks.c.deleted_at.is_(None))
+                select(tasks.c.labels)
+                .where(tasks.c.project_id == project_id, tasks.c.deleted_at.is_(None))
+                .order_by(tasks.c.id)  # the oldest task's spelling wins, on every backend
             ).scalars()
             seen: dict[str, str] = {}
             for labels in rows:
