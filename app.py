@@ -22,7 +22,9 @@ project = sidebar.render(hub, user)
 pages = [
     st.Page("pages/chat.py", title=tr("nav.chat"), icon=":material/forum:", default=True, url_path="chat"),
     st.Page("pages/timeline.py", title=tr("nav.timeline"), icon=":material/view_timeline:", url_path="timeline"),
-    st.Page("pages/contributions.py", title=tr("nav.contributions"), icon=":material/insights:", url_path="contributions"),
+    st.Page(
+        "pages/contributions.py", title=tr("nav.contributions"), icon=":material/insights:", url_path="contributions"
+    ),
     st.Page("pages/search.py", title=tr("nav.search"), icon=":material/search:", url_path="search"),
     st.Page("pages/tasks.py", title=tr("nav.tasks"), icon=":material/task_alt:", url_path="tasks"),
     st.Page("pages/meetings.py", title=tr("nav.meetings"), icon=":material/event_note:", url_path="meetings"),

@@ -10,10 +10,10 @@ import pytest
 
 os.environ["MEM0_TELEMETRY"] = "False"
 
-from collab_core.embeddings import LocalE5Embedder  # noqa: E402
-from collab_core.hub import Hub  # noqa: E402
-from collab_core.models import Project, User  # noqa: E402
-from collab_core.settings import Settings  # noqa: E402
+from collab_core.embeddings import LocalE5Embedder
+from collab_core.hub import Hub
+from collab_core.models import Project, User
+from collab_core.settings import Settings
 from tests.pg import pg_database, pg_server  # noqa: F401  (PostgreSQL fixtures)
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"

@@ -80,9 +80,10 @@ def test_filters_restrict_results(hub, team):
         filters=TimeFilter(start=date(2026, 3, 8), end=date(2026, 3, 9)),
     )
     assert _ids(dated) == ["c6", "c7"] or set(_ids(dated)) == {"c6", "c7"}
-    assert hub.search.search(
-        actor_id=None, project_id=team.pid, query="배포", filters=TimeFilter(kinds=("meeting",))
-    ) == []
+    assert (
+        hub.search.search(actor_id=None, project_id=team.pid, query="배포", filters=TimeFilter(kinds=("meeting",)))
+        == []
+    )
 
 
 def test_two_projects_never_see_each_others_messages(hub):
