@@ -4,16 +4,14 @@ conversation around it."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import streamlit as st
 
 import collab_core.ui_text  # noqa: F401  (registers this page's text)
 from collab_core.errors import CollabError
-from collab_core.messages import KINDS
 from collab_core.models import SearchHit, TimeFilter
 from collab_core.presentation import avatar_url, highlight_markdown, snippet
 from ui import cached
+from ui.filters import filter_row
 from ui.messages import message_head, render_listing
 from ui.page import page_context
 from ui.perf import timed
@@ -33,12 +31,6 @@ ss = st.session_state
 
 def _focus(message_id: int | None) -> None:
     ss["search_focus"] = message_id
-
-
-def _date_bounds(value: object) -> tuple[date | None, date | None]:
-    picked = list(value) if isinstance(value, list | tuple) else ([value] if isinstance(value, date) else [])
-    start = picked[0] if picked else None
-    return start, (picked[1] if len(picked) > 1 else start)
 
 
 @st.fragment
@@ -96,23 +88,8 @@ with timed("search.page"):
         show_error(exc)
         st.stop()
     names = {g.author_id: g.author for g in groups}
-    f1, f2, f3 = st.columns([3, 2, 2])
-    authors = f1.multiselect(
-        tr("filter.authors"),
-        list(names),
-        format_func=lambda a: names.get(a, str(a)),
-        key="search_authors",
-        placeholder=tr("filter.all"),
-    )
-    dates = f2.date_input(tr("filter.dates"), value=(), key="search_dates", format="YYYY-MM-DD")
-    kinds = f3.multiselect(
-        tr("filter.kinds"),
-        list(KINDS),
-        format_func=lambda k: tr(f"kind.{k}"),
-        key="search_kinds",
-        placeholder=tr("filter.all"),
-    )
-    start, end = _date_bounds(dates)
+    columns = st.columns([3, 2, 2])
+    authors, start, end, kinds = filter_row(columns, names, "search")
     filters = TimeFilter(author_ids=tuple(authors), kinds=tuple(kinds), start=start, end=end)
 
     if not query.strip():

@@ -3,17 +3,15 @@ paged, and downloadable as CSV (exactly the messages on screen)."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import streamlit as st
 
 import collab_core.ui_text  # noqa: F401  (registers this page's text)
 from collab_core.errors import CollabError
-from collab_core.messages import KINDS
 from collab_core.models import Message, TimeFilter
 from collab_core.presentation import escape_markdown, messages_csv, messages_frame, when
 from collab_core.views import author_groups
 from ui import cached
+from ui.filters import filter_row
 from ui.messages import render_listing
 from ui.page import page_context
 from ui.perf import timed
@@ -50,13 +48,6 @@ def _clear() -> None:
     ss["timeline_page"] = 0
 
 
-def _date_bounds(value: object) -> tuple[date | None, date | None]:
-    picked = list(value) if isinstance(value, list | tuple) else ([value] if isinstance(value, date) else [])
-    start = picked[0] if picked else None
-    end = picked[1] if len(picked) > 1 else start
-    return start, end
-
-
 with timed("timeline.page"):
     st.markdown(f"### :material/view_timeline: {tr('timeline.title')}")
     st.caption(tr("timeline.caption", project=escape_markdown(project.name)))
@@ -69,24 +60,9 @@ with timed("timeline.page"):
     if ss.get("timeline_authors"):
         ss["timeline_authors"] = [a for a in ss["timeline_authors"] if a in names]
 
-    f1, f2, f3, f4 = st.columns([3, 2, 2, 3])
-    authors = f1.multiselect(
-        tr("filter.authors"),
-        list(names),
-        format_func=lambda a: names.get(a, str(a)),
-        key="timeline_authors",
-        placeholder=tr("filter.all"),
-    )
-    dates = f2.date_input(tr("filter.dates"), value=(), key="timeline_dates", format="YYYY-MM-DD")
-    kinds = f3.multiselect(
-        tr("filter.kinds"),
-        list(KINDS),
-        format_func=lambda k: tr(f"kind.{k}"),
-        key="timeline_kinds",
-        placeholder=tr("filter.all"),
-    )
-    text = f4.text_input(tr("filter.text"), key="timeline_text")
-    start, end = _date_bounds(dates)
+    columns = st.columns([3, 2, 2, 3])
+    authors, start, end, kinds = filter_row(columns, names, "timeline")
+    text = columns[3].text_input(tr("filter.text"), key="timeline_text")
     filters = TimeFilter(author_ids=tuple(authors), kinds=tuple(kinds), start=start, end=end, text=text.strip())
 
     c1, c2, c3, c4 = st.columns([3, 2, 1, 2], vertical_alignment="bottom")
