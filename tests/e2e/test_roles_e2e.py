@@ -85,12 +85,21 @@ def _sign_out(page: Any) -> None:
 
 
 def _pick(page: Any, key: str, option: str) -> None:
-    try:
-        page.locator(f".st-key-{key}").click()
-        page.get_by_role("option", name=option, exact=True).click()
-    except Exception:
-        screenshot(page, f"roles-pick-{key}-failed")
-        raise
+    # A click that lands while Streamlit is re-rendering the page (a rerun already in flight) can
+    # open the list on an element that is replaced a moment later; wait for the page to be idle and
+    # open the list again until the option shows.
+    choice = page.get_by_role("option", name=option, exact=True)
+    for _ in range(4):
+        wait_idle(page)
+        page.locator(f".st-key-{key} [role=combobox]").click()
+        try:
+            choice.wait_for(timeout=10_000)
+            choice.click()
+            return
+        except Exception:
+            page.keyboard.press("Escape")
+    screenshot(page, f"roles-pick-{key}-failed")
+    raise AssertionError(f"the {option!r} option of {key} never showed")
 
 
 def _add_member(page: Any, username: str, role: str) -> None:
@@ -175,10 +184,12 @@ def test_roles_tombstone_and_markup_as_text(server: Any, browser: Any) -> None:
 
     # 7. The deletion is in the audit log the owner reads.
     go_to(owner, "admin")
-    for _ in range(3):  # a tab click that lands during a rerun is lost: click again
+    # A tab click that lands during a rerun is lost, and while a rerun replaces the page the old
+    # tab bar can still be in the DOM beside the new one: wait for the page to settle, click again.
+    for _ in range(5):
         wait_idle(owner)
-        owner.get_by_role("tab", name="Audit log").click()
         with contextlib.suppress(Exception):
+            owner.get_by_role("tab", name="Audit log").last.click(timeout=10_000)
             owner.locator(".st-key-admin_audit_action").wait_for(state="visible", timeout=15_000)
             break
     _pick(owner, "admin_audit_action", "message.delete")
