@@ -109,11 +109,18 @@ class _Mem0Embedder:
 
     def embed(self, text: str, memory_action: str | None = None) -> list[float]:
         if memory_action == "search":
-            return self._embedder.embed_query(text).tolist()
-        return self._embedder.embed_passages([text])[0].tolist()
+            return unit(self._embedder.embed_query(text)).tolist()
+        return unit(self._embedder.embed_passages([text]))[0].tolist()
 
     def embed_batch(self, texts: list[str], memory_action: str = "add") -> list[list[float]]:
-        return self._embedder.embed_passages(list(texts)).tolist()
+        return unit(self._embedder.embed_passages(list(texts))).tolist()
+
+
+def unit(vectors: np.ndarray) -> np.ndarray:
+    """Scale vectors (one or a matrix of rows) to length 1, so a dot product is their cosine."""
+    v = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(v, axis=-1, keepdims=True)
+    return v / np.where(norms > 0, norms, 1.0)
 
 
 class MemoryIndex:
@@ -158,7 +165,11 @@ class MemoryIndex:
             path = self.settings.data_dir / "qdrant"
             path.mkdir(parents=True, exist_ok=True)
             try:
-                return QdrantClient(path=str(path))
+                with warnings.catch_warnings():
+                    # "Local mode is not recommended for >20,000 points": our collections use
+                    # dot-product scans (see _ensure_local_collection), measured fast at 100k.
+                    warnings.filterwarnings("ignore", message="Local mode is not recommended")
+                    return QdrantClient(path=str(path))
             except RuntimeError as exc:  # portalocker: another process holds the local store
                 raise IndexingError(
                     f"The local vector store {path} is in use by another process.",
@@ -233,6 +244,8 @@ class MemoryIndex:
                 version="v1.1",
                 custom_instructions=None,
             )
+            if self.store_kind == "qdrant-local":
+                self._ensure_local_collection(project_id)
             try:
                 with warnings.catch_warnings():
                     # Mem0 asks local Qdrant for payload indexes it then ignores; nothing to act on.
@@ -246,6 +259,26 @@ class MemoryIndex:
                 self._ensure_pg_collection(mem)
             self._memories[project_id] = mem
             return mem
+
+    def _ensure_local_collection(self, project_id: int) -> None:
+        """Create a project's local Qdrant collection with dot-product distance (Mem0 then reuses it).
+
+        Local Qdrant is a brute-force scan, and for cosine it re-normalises every stored vector on
+        every query (about 90 ms of a 165 ms query at 100k points here). Every vector we store is
+        unit length (see `unit`), so the dot product is the cosine and the scan is one matrix-vector
+        product. Collections made before this keep cosine and still work; `reindex` recreates them.
+        """
+        from qdrant_client import models
+
+        name = _collection(project_id)
+        if self._client.collection_exists(name):
+            return
+        self._client.create_collection(
+            collection_name=name,
+            vectors_config=models.VectorParams(size=self.embedder.dims, distance=models.Distance.DOT),
+            # The same sparse slot Mem0 creates (its optional BM25 side; unused offline).
+            sparse_vectors_config={"bm25": models.SparseVectorParams(modifier=models.Modifier.IDF)},
+        )
 
     def _ensure_pg_collection(self, mem: Any) -> None:
         """Create the project's pgvector table (HNSW index) once, under a cluster-wide advisory lock."""
@@ -305,8 +338,7 @@ class MemoryIndex:
         """
         if not items:
             return []
-        if vectors is None:
-            vectors = self.embedder.embed_passages([it.text for it in items])
+        vectors = unit(self.embedder.embed_passages([it.text for it in items]) if vectors is None else vectors)
         ids = [str(uuid.uuid4()) for _ in items]
         by_project: dict[int, list[int]] = {}
         for i, it in enumerate(items):
@@ -386,8 +418,7 @@ class MemoryIndex:
     ) -> list[SemanticHit]:
         """Nearest messages of one project; the collection itself is the project scope."""
         mem = self._memory(project_id)
-        if vector is None:
-            vector = self.embedder.embed_query(query)
+        vector = unit(self.embedder.embed_query(query) if vector is None else vector)
         with self._lock:
             points = mem.vector_store.search(query=query, vectors=vector.tolist(), top_k=limit, filters=None)
         hits = []

@@ -278,6 +278,9 @@ class EmbeddedPostgres:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
+EMBEDDED_SHARED_BUFFERS = "1GB"
+
+
 @contextlib.contextmanager
 def scratch_database(url: str | None, *, durable: bool = True) -> Iterator[str]:
     """A fresh database for one run (bench): yields its SQLAlchemy URL and drops it afterwards.
@@ -290,7 +293,9 @@ def scratch_database(url: str | None, *, durable: bool = True) -> Iterator[str]:
         yield ""
         return
     if url == "embedded":
-        with EmbeddedPostgres(durable=durable) as server:
+        # PostgreSQL's compiled-in 128 MB of shared buffers is smaller than one 100k-message
+        # project's vectors and HNSW index; a managed instance sizes it to ~25% of RAM.
+        with EmbeddedPostgres(durable=durable, settings={"shared_buffers": EMBEDDED_SHARED_BUFFERS}) as server:
             yield server.create_database("collab_bench")
         return
     if not is_postgres_url(url):

@@ -6,10 +6,12 @@ both. Each hit says which side(s) found it.
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Connection, DateTime, Engine, bindparam, select, text
+from sqlalchemy import Connection, Engine, bindparam, select, text
 
 from .authz import require
 from .memory import MemoryIndex
@@ -122,8 +124,11 @@ class SearchService:
                     start=window.start - timedelta(days=1) if window.start else None,
                     end=window.end + timedelta(days=1) if window.end else None,
                 )
+            # The semantic side (query embedding + vector search) runs beside the keyword query:
+            # both spend their time outside the GIL (native embedder, database I/O).
+            semantic = _pool().submit(self.memory.search, project_id, query, limit=pool)
             kw = self.keyword(conn, project_id, terms, limit=pool, filters=kw_filters)
-        sem = [_Ranked(h.message_id, h.score) for h in self.memory.search(project_id, query, limit=pool)]
+        sem = [_Ranked(h.message_id, h.score) for h in semantic.result()]
         with self.engine.connect() as conn:
             found = self.messages.fetch(conn, {r.message_id for r in kw} | {r.message_id for r in sem})
 
@@ -165,7 +170,7 @@ class SearchService:
         # its score. A neighbour found only this way reports the side that found its neighbour.
         top = sorted(fused, key=lambda m: -fused[m])[:NEIGHBOUR_TOP]
         with self.engine.connect() as conn:
-            adjacent = {mid: self._neighbours(conn, found[mid]) for mid in top}
+            adjacent = self._neighbours(conn, top)
             missing = {n for ns in adjacent.values() for n in ns if n not in found}
             found |= self.messages.fetch(conn, missing)
         scores = dict(fused)
@@ -208,25 +213,37 @@ class SearchService:
         ).all()
         return {name: uid for uid, username, display in rows for name in (username, display) if name}
 
-    def _neighbours(self, conn: Connection, m: Message) -> list[int]:
-        """Ids of the messages just before and just after `m` in the project's timeline."""
-        params = {"pid": m.project_id, "t": to_utc_naive(m.created_at)[0], "id": m.id}
-        return [r for sql in (_BEFORE, _AFTER) if (r := conn.execute(sql, params).scalar()) is not None]
+    def _neighbours(self, conn: Connection, ids: list[int]) -> dict[int, list[int]]:
+        """For each message id: the ids just before and just after it in its project's timeline."""
+        if not ids:
+            return {}
+        rows = conn.execute(_ADJACENT, {"ids": ids}).all()
+        return {int(r[0]): [int(x) for x in r[1:] if x is not None] for r in rows}
 
 
-# Prepared once: these run twice per top hit, and building a Core select each time cost more than the
-# (index-only) queries themselves.
-# The time is bound as a DateTime so it is stored-format exact (a raw datetime would compare as text).
-# Row-value comparisons are an index range on (project_id, created_at, id) on both backends; the
+# One round trip for all top hits (it was two queries per hit). The correlated subqueries are index
+# ranges on (project_id, created_at, id) on both backends: row-value comparisons, because the
 # equivalent OR form made PostgreSQL walk the index from one end (~8 ms a query at 100k messages).
-_BEFORE = text(
-    "SELECT id FROM messages WHERE project_id = :pid AND deleted_at IS NULL "
-    "AND (created_at, id) < (:t, :id) ORDER BY created_at DESC, id DESC LIMIT 1"
-).bindparams(bindparam("t", type_=DateTime))
-_AFTER = text(
-    "SELECT id FROM messages WHERE project_id = :pid AND deleted_at IS NULL "
-    "AND (created_at, id) > (:t, :id) ORDER BY created_at, id LIMIT 1"
-).bindparams(bindparam("t", type_=DateTime))
+_ADJACENT = text(
+    "SELECT m.id, "
+    "(SELECT b.id FROM messages b WHERE b.project_id = m.project_id AND b.deleted_at IS NULL "
+    "AND (b.created_at, b.id) < (m.created_at, m.id) ORDER BY b.created_at DESC, b.id DESC LIMIT 1), "
+    "(SELECT a.id FROM messages a WHERE a.project_id = m.project_id AND a.deleted_at IS NULL "
+    "AND (a.created_at, a.id) > (m.created_at, m.id) ORDER BY a.created_at, a.id LIMIT 1) "
+    "FROM messages m WHERE m.id IN :ids"
+).bindparams(bindparam("ids", expanding=True))
+
+
+_POOL: ThreadPoolExecutor | None = None
+_POOL_LOCK = threading.Lock()
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="collab-semantic")
+        return _POOL
 
 
 def _rrf(*sides: list[_Ranked]) -> dict[int, float]:
