@@ -66,6 +66,17 @@ QUERIES = [
     "알림 이슈 QA",
     "payments review moved",
 ]
+# Assistant questions for the context-building figure (retrieval + packing, no model call).
+ASK_QUESTIONS = [
+    "배포 일정 누가 담당해요?",
+    "what is still unfinished for the design?",
+    "지난주 예산 회의에서 뭐가 결정됐어?",
+    "who owns the login work now?",
+    "온보딩 관련해서 Minji가 뭐라고 했어?",
+    "summarize the testing delays",
+    "알림 이슈 QA 언제 끝나요?",
+    "what changed about payments since Monday?",
+]
 
 # Extra figures from app-side or feature modules: name -> fn(hub, project_id, actor_id) -> dict
 EXTRA_FIGURES: dict[str, Callable[[Hub, int, int], dict[str, Any]]] = {}
@@ -163,6 +174,12 @@ def run_bench(
             contributions_ms = [
                 _ms(lambda: hub.messages.contributions(actor_id=owner.id, project_id=pid)) for _ in range(5)
             ]
+            say("assistant context…")
+            hub.assistant.build_context(actor_id=owner.id, project_id=pid, question="warm-up")
+            context_ms = [
+                hub.assistant.build_context(actor_id=owner.id, project_id=pid, question=q).timings["total_ms"]
+                for q in (ASK_QUESTIONS * 5)[:40]
+            ]
             result: dict[str, Any] = {
                 "messages": messages,
                 "database": hub.engine.dialect.name,
@@ -178,6 +195,9 @@ def run_bench(
                 "search_p95_ms": round(_pct(search_ms, 0.95), 2),
                 "timeline_ms": round(statistics.median(timeline_ms), 2),
                 "contributions_ms": round(statistics.median(contributions_ms), 2),
+                # Retrieval + context building for one assistant question (no LLM call).
+                "context_p50_ms": round(statistics.median(context_ms), 2),
+                "context_p95_ms": round(_pct(context_ms, 0.95), 2),
             }
             for name, fn in EXTRA_FIGURES.items():
                 say(f"{name}…")

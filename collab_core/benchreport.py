@@ -156,6 +156,7 @@ _COLUMNS = [
     ("search_p95_ms", "search p95 ms"),
     ("timeline_ms", "timeline ms"),
     ("contributions_ms", "contributions ms"),
+    ("context_p95_ms", "assistant context p95 ms"),
     ("rss_mb", "RSS MB"),
 ]
 
