@@ -39,7 +39,7 @@ from .llm import LLM, TokenCounter, token_counter_for
 from .models import Member, Message, SearchHit, TimeFilter
 from .query import asks_current_state, asks_what_was_said, mentioned_people, parse_dates
 from .schema import memberships, messages
-from .text import STOPWORDS, tokenize
+from .text import STOPWORDS, detect_language, tokenize
 
 if TYPE_CHECKING:
     from .hub import Hub
@@ -187,14 +187,6 @@ class ActionItems:
 # -- language and query analysis -----------------------------------------------------------------
 
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
-_LATIN = re.compile(r"[A-Za-z]")
-
-
-def detect_language(text: str) -> str:
-    """'ko' when the text is mostly Hangul (by letters), else 'en'."""
-    ko = len(_HANGUL.findall(text))
-    en = len(_LATIN.findall(text))
-    return "ko" if ko and ko * 3 >= en else "en"
 
 
 def strip_ask_prefix(text: str) -> tuple[bool, str]:

@@ -21,6 +21,17 @@ MAX_MESSAGE_CHARS = 8000
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
+_HANGUL = re.compile(r"[\uac00-\ud7a3]")
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+def detect_language(text: str) -> str:
+    """'ko' when the text is mostly Hangul (by letters), else 'en'."""
+    ko = len(_HANGUL.findall(text))
+    en = len(_LATIN.findall(text))
+    return "ko" if ko and ko * 3 >= en else "en"
+
+
 def clean_content(content: object, *, max_chars: int = MAX_MESSAGE_CHARS) -> str:
     """Validate and clean a message body; raise ValidationError with the rule that failed."""
     if not isinstance(content, str):

@@ -57,6 +57,32 @@ def test_cross_lingual_question_finds_korean_message(hub, team):
     assert "semantic" in found.sources
 
 
+def test_other_language_answer_outranks_same_language_word_matches(hub, team):
+    # The English question shares words (total, budget, now, extra, approval) with six English
+    # messages that do not answer it; the answer is Korean and only the semantic side can see it.
+    chat = [
+        ("Minji", "예산 관련 좋은 소식! 본부에서 200만원 추가 승인해줘서 이제 총 1,000만원입니다"),
+        ("Daniel", "The total count of open tickets is now 42."),
+        ("Emily", "Approval flow for the login screen is now in review."),
+        ("Daniel", "The budget spreadsheet template now has an extra tab for notes."),
+        ("Emily", "Total page views doubled after the approval banner went live."),
+        ("Jiwoo", "The budget meeting room is booked for Thursday, extra chairs now."),
+        ("Hyunwoo", "Extra logging is now on for the transfer API."),
+        ("Jiwoo", "로그인 화면 시안 업데이트했어요"),
+    ]
+    start = datetime(2026, 3, 2, 9, 0, tzinfo=KST)
+    items = [
+        ImportItem(author=a, content=c, created_at=start + timedelta(hours=i), external_id=f"b{i}")
+        for i, (a, c) in enumerate(chat)
+    ]
+    hub.messages.import_items(project_id=team.pid, items=items)
+    hits = hub.search.search(
+        actor_id=None, project_id=team.pid, query="What's the total budget now after the extra approval?", limit=5
+    )
+    assert _ids(hits)[0] == "b0"
+    assert hits[0].sources == ("semantic",)
+
+
 def test_hits_carry_author_time_score_and_sources(hub, team):
     _load(hub, team.pid)
     hit = hub.search.search(actor_id=None, project_id=team.pid, query="SSL 인증서 staging", limit=1)[0]
