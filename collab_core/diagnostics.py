@@ -102,11 +102,19 @@ def diagnose(hub: Any) -> Report:
     def vector_store() -> Check:
         plist = hub.accounts.list_projects(user_id=None)
         total = sum(hub.memory.count(p.id) for p in plist)
+        detail = f"{hub.memory.store_kind} reachable, {total} vectors in {len(plist)} project collections"
+        slow = hub.memory.cosine_collections([p.id for p in plist])
+        if slow:
+            names = ", ".join(p.name for p in plist if p.id in slow)
+            detail += (
+                f"; {len(slow)} collection(s) use the older cosine layout, several times slower to search "
+                f"at scale ({names}): run python -m collab_core reindex"
+            )
         return Check(
             "vector store",
-            "ok",
-            f"{hub.memory.store_kind} reachable, {total} vectors in {len(plist)} project collections",
-            {"kind": hub.memory.store_kind, "vectors": total},
+            "warn" if slow else "ok",
+            detail,
+            {"kind": hub.memory.store_kind, "vectors": total, "cosine_collections": slow},
         )
 
     def search_smoke() -> Check:

@@ -280,6 +280,22 @@ class MemoryIndex:
             sparse_vectors_config={"bm25": models.SparseVectorParams(modifier=models.Modifier.IDF)},
         )
 
+    def cosine_collections(self, project_ids: Sequence[int]) -> list[int]:
+        """Projects whose local Qdrant collection still uses cosine distance (made before dot-product
+        collections; slower at scale): `reindex` recreates them. Always empty on other stores."""
+        if self.store_kind != "qdrant-local":
+            return []
+        from qdrant_client import models
+
+        slow = []
+        for pid in project_ids:
+            name = _collection(pid)
+            if self._client.collection_exists(name):
+                params = self._client.get_collection(name).config.params.vectors
+                if getattr(params, "distance", None) == models.Distance.COSINE:
+                    slow.append(pid)
+        return slow
+
     def _ensure_pg_collection(self, mem: Any) -> None:
         """Create the project's pgvector table (HNSW index) once, under a cluster-wide advisory lock."""
         from .pg import advisory_key

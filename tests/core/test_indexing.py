@@ -88,3 +88,30 @@ def test_full_reindex_rebuilds_the_same_results(hub, team):
     assert result.indexed == 3 and result.failed == 0
     assert hub.memory.count(team.pid) == 3
     assert [h.message.id for h in hub.search.search(actor_id=None, project_id=team.pid, query="로고 확정")] == before
+
+
+def test_an_older_cosine_collection_is_reported_and_reindex_upgrades_it(hub, team):
+    from qdrant_client import models
+
+    from collab_core.diagnostics import diagnose
+
+    if hub.memory.store_kind != "qdrant-local":
+        # pgvector / Qdrant server collections have no older layout to upgrade.
+        assert hub.memory.cosine_collections([team.pid]) == []
+        return
+    # A data dir made before dot-product collections: the project's collection uses cosine.
+    hub.memory.drop_project(team.pid)
+    hub.memory._client.create_collection(
+        collection_name=f"collab_p{team.pid}",
+        vectors_config=models.VectorParams(size=hub.embedder.dims, distance=models.Distance.COSINE),
+    )
+    for text in ["배포는 금요일", "QA starts Thursday 2pm", "로고 시안 2번 확정"]:
+        team.post("member", text)
+    before = [h.message.id for h in hub.search.search(actor_id=None, project_id=team.pid, query="로고 확정")]
+    check = next(c for c in diagnose(hub).checks if c.name == "vector store")
+    assert check.status == "warn" and "reindex" in check.detail
+
+    hub.messages.reindex(project_id=team.pid, full=True)
+    check = next(c for c in diagnose(hub).checks if c.name == "vector store")
+    assert check.status == "ok", check.detail
+    assert [h.message.id for h in hub.search.search(actor_id=None, project_id=team.pid, query="로고 확정")] == before
