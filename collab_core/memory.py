@@ -436,7 +436,17 @@ class MemoryIndex:
         mem = self._memory(project_id)
         vector = unit(self.embedder.embed_query(query) if vector is None else vector)
         with self._lock:
-            points = mem.vector_store.search(query=query, vectors=vector.tolist(), top_k=limit, filters=None)
+            if self.store_kind == "pgvector":
+                points = mem.vector_store.search(query=query, vectors=vector.tolist(), top_k=limit, filters=None)
+            else:
+                # The same query Mem0's Qdrant store sends, asking only for our message id: local
+                # Qdrant deep-copies every returned payload (~7 ms for 200 hits at 100k points).
+                points = self._client.query_points(
+                    collection_name=_collection(project_id),
+                    query=vector.tolist(),
+                    limit=limit,
+                    with_payload=["message_id"],
+                ).points
         hits = []
         for p in points:
             payload = p.payload if hasattr(p, "payload") else {}

@@ -78,10 +78,12 @@ class SearchService:
         where = "".join(" AND " + e for e in extra)
         if self.dialect == "sqlite":
             params["q"] = _fts_query(terms)
+            # The messages join is needed only for filters: every match is ranked, so at 100k
+            # messages a common word's ~10k matches would each cost a row lookup.
+            join = " JOIN messages m ON m.id = t.message_id" if where else ""
             sql = (
-                "SELECT m.id, bm25(message_fts) AS s FROM message_fts "
-                "JOIN message_terms t ON t.message_id = message_fts.rowid "
-                "JOIN messages m ON m.id = t.message_id "
+                "SELECT t.message_id, bm25(message_fts) AS s FROM message_fts "
+                f"JOIN message_terms t ON t.message_id = message_fts.rowid{join} "
                 f"WHERE message_fts MATCH :q AND t.project_id = :pid{where} ORDER BY s LIMIT :k"
             )
             rows = conn.execute(text(sql), params).all()
