@@ -6,7 +6,6 @@ both. Each hit says which side(s) found it.
 
 from __future__ import annotations
 
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
@@ -132,7 +131,7 @@ class SearchService:
                 )
             # The semantic side (query embedding + vector search) runs beside the keyword query:
             # both spend their time outside the GIL (native embedder, database I/O).
-            semantic = _pool().submit(self.memory.search, project_id, query, limit=pool)
+            semantic = _SEMANTIC.submit(self.memory.search, project_id, query, limit=pool)
             kw = self.keyword(conn, project_id, terms, limit=pool, filters=kw_filters)
         sem = [_Ranked(h.message_id, h.score) for h in semantic.result()]
         with self.engine.connect() as conn:
@@ -260,16 +259,8 @@ _ADJACENT = text(
 ).bindparams(bindparam("ids", expanding=True))
 
 
-_POOL: ThreadPoolExecutor | None = None
-_POOL_LOCK = threading.Lock()
-
-
-def _pool() -> ThreadPoolExecutor:
-    global _POOL
-    with _POOL_LOCK:
-        if _POOL is None:
-            _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="collab-semantic")
-        return _POOL
+# Runs the semantic side of searches beside their keyword query (threads start on first use).
+_SEMANTIC = ThreadPoolExecutor(max_workers=4, thread_name_prefix="collab-semantic")
 
 
 def _rrf(*sides: list[_Ranked]) -> dict[int, float]:
