@@ -110,11 +110,18 @@ def diagnose(hub: Any) -> Report:
                 f"; {len(slow)} collection(s) use the older cosine layout, several times slower to search "
                 f"at scale ({names}): run python -m collab_core reindex"
             )
+        unindexed = [p.id for p in plist if not hub.memory.vector_index_ok(p.id)]
+        if unindexed:
+            names = ", ".join(p.name for p in plist if p.id in unindexed)
+            detail += (
+                f"; {len(unindexed)} collection(s) have no vector index, left by an interrupted import "
+                f"({names}): search still works but slower; run python -m collab_core reindex"
+            )
         return Check(
             "vector store",
-            "warn" if slow else "ok",
+            "warn" if slow or unindexed else "ok",
             detail,
-            {"kind": hub.memory.store_kind, "vectors": total, "cosine_collections": slow},
+            {"kind": hub.memory.store_kind, "vectors": total, "cosine_collections": slow, "unindexed": unindexed},
         )
 
     def search_smoke() -> Check:

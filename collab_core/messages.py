@@ -6,6 +6,7 @@ If indexing fails the row stays (index_state 'failed') and reindex() repairs it 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import uuid
 from collections.abc import Callable, Iterable, Sequence
@@ -269,6 +270,22 @@ class MessageService:
         with self.engine.connect() as conn:
             # Imports set any author and time: an admin-level action ("restore"), never a member's post.
             require(conn, actor_id, project_id, "restore")
+        bulk = self.memory.bulk_load(project_id, adding=len(cleaned)) if index else contextlib.nullcontext()
+        with bulk:
+            added, skipped, indexed, failed = self._import_chunks(
+                project_id, cleaned, batch_size=batch_size, progress=progress, index=index
+            )
+        return ImportResult(added=added, skipped=skipped, indexed=indexed, failed=failed)
+
+    def _import_chunks(
+        self,
+        project_id: int,
+        cleaned: Sequence[tuple[ImportItem, str]],
+        *,
+        batch_size: int,
+        progress: Progress | None,
+        index: bool,
+    ) -> tuple[int, int, int, int]:
         added = skipped = indexed = failed = 0
         done = 0
         author_ids: dict[str, int] = {}
@@ -345,7 +362,7 @@ class MessageService:
             done += len(chunk)
             if progress:
                 progress(done, len(cleaned))
-        return ImportResult(added=added, skipped=skipped, indexed=indexed, failed=failed)
+        return added, skipped, indexed, failed
 
     def _index_batch(self, project_id: int, new: Sequence[tuple[int, str, ImportItem, str]]) -> tuple[int, int]:
         items = [
@@ -453,26 +470,32 @@ class MessageService:
                     .all()
                 )
             todo = [self._row(r) for r in rows]
-            for start in range(0, len(todo), 256):
-                chunk = todo[start : start + 256]
-                ok, bad = self._index_batch(
-                    pid,
-                    [
-                        (
-                            m.id,
-                            m.content,
-                            ImportItem(
-                                author=m.author, content=m.content, created_at=m.created_at, role=m.role, kind=m.kind
-                            ),
-                            m.author,
-                        )
-                        for m in chunk
-                    ],
-                )
-                total_ok += ok
-                total_bad += bad
-                if progress:
-                    progress(start + len(chunk), len(todo))
+            # Also rebuilds a missing vector index (pgvector), even with nothing left to index.
+            with self.memory.bulk_load(pid, adding=len(todo)):
+                for start in range(0, len(todo), 256):
+                    chunk = todo[start : start + 256]
+                    ok, bad = self._index_batch(
+                        pid,
+                        [
+                            (
+                                m.id,
+                                m.content,
+                                ImportItem(
+                                    author=m.author,
+                                    content=m.content,
+                                    created_at=m.created_at,
+                                    role=m.role,
+                                    kind=m.kind,
+                                ),
+                                m.author,
+                            )
+                            for m in chunk
+                        ],
+                    )
+                    total_ok += ok
+                    total_bad += bad
+                    if progress:
+                        progress(start + len(chunk), len(todo))
         return ImportResult(added=0, skipped=0, indexed=total_ok, failed=total_bad)
 
     # -- reads ---------------------------------------------------------------------------------

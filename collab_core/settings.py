@@ -41,6 +41,7 @@ class Settings:
     llm_max_retries: int = 2
     context_tokens: int = 2000
     max_message_chars: int = 8000
+    bulk_index_min: int = 5000
     webhook_timeout_s: float = 5.0
     language: str = "auto"
     extra: Mapping[str, str] = field(default_factory=dict)
@@ -76,6 +77,7 @@ class Settings:
             llm_timeout_s=float(get("COLLAB_LLM_TIMEOUT", "60")),
             llm_max_retries=int(get("COLLAB_LLM_MAX_RETRIES", "2")),
             context_tokens=int(get("COLLAB_CONTEXT_TOKENS", "2000")),
+            bulk_index_min=int(get("COLLAB_BULK_INDEX_MIN", "5000")),
             language=get("COLLAB_LANGUAGE", "auto").lower(),
         )
         if settings.embedder not in EMBEDDERS:

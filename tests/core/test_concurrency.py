@@ -147,6 +147,9 @@ def test_two_processes_sixteen_threads_3200_posts_on_postgres(tmp_path: Path, pg
         go = tmp_path / "go"
         env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "QDRANT_URL", "COLLAB_VECTOR_STORE")}
         env["PYTHONPATH"] = str(ROOT)
+        # Two app servers share this machine's cores: one embedding thread each. Two OpenMP teams
+        # of spinning threads on the same cores slow each other down many times over.
+        env["OMP_NUM_THREADS"] = "1"
         procs = []
         for p in range(2):
             args = {

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import inspect, text
 
 from collab_core.db import create_db_engine, migrate, schema_revision
+from collab_core.diagnostics import Check, diagnose
 from collab_core.hub import Hub
 from collab_core.memory import MemoryIndex
 from collab_core.messages import ImportItem
@@ -290,3 +291,99 @@ def test_pools_are_sized_by_settings(pg_database: str, tmp_path: Path, embedder)
         hub.close()
     with pytest.raises(psycopg.OperationalError):  # the hub's pools are closed: nothing left connected
         hub.memory._client.getconn(timeout=0.1)
+
+
+def _numbered(prefix: str, n: int, start: int = 0) -> list[ImportItem]:
+    return [
+        ImportItem(
+            author="A",
+            content=f"항목 {i}: item number {i}",
+            created_at=datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=i),
+            external_id=f"{prefix}{i}",
+        )
+        for i in range(start, start + n)
+    ]
+
+
+def test_a_large_import_builds_the_vector_index_after_loading_and_always_leaves_it_in_place(
+    pg_database: str, tmp_path: Path, embedder
+) -> None:  # type: ignore[no-untyped-def]
+    """Bulk loads skip row-by-row HNSW inserts; the index is back afterwards, even after a cancel."""
+    s = Settings.load(env_file=None, data_dir=tmp_path / "d", database_url=pg_database, bulk_index_min=50)
+    hub = Hub.open(s, embedder=embedder)
+    try:
+        pid = _project(hub)
+        index_during: list[bool] = []
+
+        def watch(done: int, total: int) -> None:
+            index_during.append(hub.memory.vector_index_ok(pid))
+
+        result = hub.messages.import_items(project_id=pid, items=_numbered("a", 120), progress=watch, batch_size=40)
+        assert (result.added, result.indexed, result.failed) == (120, 120, 0)
+        assert index_during == [False, False, False]  # loaded without the index...
+        assert hub.memory.vector_index_ok(pid)  # ...which is back, valid
+        assert hub.memory.count(pid) == 120
+        hits = hub.search.search(actor_id=None, project_id=pid, query="item number 42", limit=3)
+        assert hits[0].message.content == "항목 42: item number 42"
+        with psycopg.connect(libpq_url(pg_database)) as conn:
+            vec = "[" + ",".join(["0.01"] * embedder.dims) + "]"
+            plan = _explain(conn, f"SELECT id FROM collab_p{pid} ORDER BY vector <=> %s::vector LIMIT 10", (vec,))
+        assert f"collab_p{pid}_hnsw_idx" in plan
+
+        # A smaller import into the now larger collection keeps the index throughout.
+        index_during.clear()
+        hub.messages.import_items(project_id=pid, items=_numbered("a", 60, start=120), progress=watch, batch_size=30)
+        assert index_during == [True, True]
+        assert hub.memory.count(pid) == 180
+
+        # An import cancelled half-way (its progress callback raises) keeps what it saved, the
+        # index is back, and running it again adds only the rest.
+        other = _project(hub, "Other")
+
+        def cancel(done: int, total: int) -> None:
+            if done >= 40:
+                raise RuntimeError("cancelled by the user")
+
+        with pytest.raises(RuntimeError, match="cancelled"):
+            hub.messages.import_items(project_id=other, items=_numbered("b", 120), progress=cancel, batch_size=40)
+        assert hub.memory.vector_index_ok(other)
+        assert hub.memory.count(other) == 40
+        again = hub.messages.import_items(project_id=other, items=_numbered("b", 120))
+        assert (again.added, again.skipped, again.indexed) == (80, 40, 80)
+        assert hub.memory.count(other) == 120
+        assert hub.search.search(actor_id=None, project_id=other, query="item number 99", limit=1)[
+            0
+        ].message.content == ("항목 99: item number 99")
+    finally:
+        hub.close()
+
+
+def test_doctor_reports_a_missing_vector_index_and_reindex_builds_it(
+    pg_database: str, tmp_path: Path, embedder
+) -> None:  # type: ignore[no-untyped-def]
+    s = Settings.load(env_file=None, data_dir=tmp_path / "d", database_url=pg_database)
+    hub = Hub.open(s, embedder=embedder)
+    try:
+        pid = _project(hub, "Crashed")
+        hub.messages.import_items(project_id=pid, items=_numbered("c", 30))
+        assert _vector_check(hub).status == "ok"
+        # A server killed in the middle of a bulk load leaves the project's table without its index.
+        with psycopg.connect(libpq_url(pg_database), autocommit=True) as conn:
+            conn.execute(f"DROP INDEX collab_p{pid}_hnsw_idx")
+        check = _vector_check(hub)
+        assert check.status == "warn"
+        assert "no vector index" in check.detail and "Crashed" in check.detail and "reindex" in check.detail
+        # Searching still answers (exactly, by scanning) meanwhile.
+        assert hub.search.search(actor_id=None, project_id=pid, query="item number 7", limit=1)[0].message.content == (
+            "항목 7: item number 7"
+        )
+        result = hub.messages.reindex(project_id=pid)  # nothing to re-embed; the index comes back
+        assert result.indexed == 0
+        assert hub.memory.vector_index_ok(pid) and _vector_check(hub).status == "ok"
+        assert hub.memory.count(pid) == 30
+    finally:
+        hub.close()
+
+
+def _vector_check(hub: Hub) -> Check:
+    return next(c for c in diagnose(hub).checks if c.name == "vector store")
