@@ -32,6 +32,11 @@ os.environ["MEM0_TELEMETRY"] = "False"  # before mem0 is imported anywhere
 
 log = logging.getLogger(__name__)
 
+# Local Qdrant warns "Local mode is not recommended for >20,000 points" on open and on every upsert
+# past that. Our collections use dot-product scans (see _ensure_local_collection), measured at
+# 100k points in docs/benchmarks.md; projects beyond that are pointed at QDRANT_URL or PostgreSQL.
+warnings.filterwarnings("ignore", message="Local mode is not recommended")
+
 _EMBEDDERS: dict[str, Embedder] = {}
 
 
@@ -170,11 +175,7 @@ class MemoryIndex:
             path = self.settings.data_dir / "qdrant"
             path.mkdir(parents=True, exist_ok=True)
             try:
-                with warnings.catch_warnings():
-                    # "Local mode is not recommended for >20,000 points": our collections use
-                    # dot-product scans (see _ensure_local_collection), measured fast at 100k.
-                    warnings.filterwarnings("ignore", message="Local mode is not recommended")
-                    return QdrantClient(path=str(path))
+                return QdrantClient(path=str(path))
             except RuntimeError as exc:  # portalocker: another process holds the local store
                 raise IndexingError(
                     f"The local vector store {path} is in use by another process.",
@@ -284,6 +285,13 @@ class MemoryIndex:
             # The same sparse slot Mem0 creates (its optional BM25 side; unused offline).
             sparse_vectors_config={"bm25": models.SparseVectorParams(modifier=models.Modifier.IDF)},
         )
+        # Local Qdrant holds a collection it creates as a float32 matrix, but one it loads from disk
+        # as float64, and every query reaches it as float64 (its client turns arrays into lists).
+        # So in the process that created a collection, each query converted the whole matrix:
+        # +60 ms per search at 100k points, until a restart. Start new collections as float64 too.
+        local = getattr(getattr(self._client, "_client", None), "collections", {}).get(name)
+        for vector_name, matrix in getattr(local, "vectors", {}).items():
+            local.vectors[vector_name] = matrix.astype(np.float64)
 
     def cosine_collections(self, project_ids: Sequence[int]) -> list[int]:
         """Projects whose local Qdrant collection still uses cosine distance (made before dot-product
@@ -349,7 +357,12 @@ class MemoryIndex:
         rows = result.get("results", [])
         if not rows:
             raise IndexingError("The memory index accepted nothing for this message.")
-        return str(rows[0]["id"])
+        memory_id = str(rows[0]["id"])
+        # Mem0's add also writes the text to its history db, a file on this app server. SQL is the
+        # one copy of a message: with several servers, a delete made on another server could never
+        # reach this file, so the text is not kept there at all.
+        self._purge_history([memory_id])
+        return memory_id
 
     def add_batch(self, items: Sequence[IndexItem], *, vectors: np.ndarray | None = None) -> list[str]:
         """Index many messages with one batched embedding call per chunk and one upsert per project.
@@ -532,7 +545,7 @@ class MemoryIndex:
 
     def _purge_history(self, memory_ids: list[str]) -> None:
         """Mem0 keeps every memory's text in its history db, even after a delete; a removed
-        message must really leave, so its history rows go too."""
+        message must really leave (data dirs written before history was purged on add, too)."""
         if not memory_ids:
             return
         db = self._history

@@ -142,7 +142,9 @@ def test_admin_delete_leaves_tombstone_and_removes_from_index(hub, team):
     assert hub.memory.count(team.pid) == 0
 
 
-def test_deleted_message_text_leaves_mem0_history_too(hub, team, settings):
+def test_message_text_never_stays_in_mem0_history(hub, team, settings):
+    """SQL holds the one copy of a message; Mem0's history file (one per app server) keeps none, so a
+    delete made on any server leaves the text nowhere, and searches by the vector store still work."""
     import sqlite3
 
     m = team.post("member", "지워질 비밀 메모 pineapple-77")
@@ -155,6 +157,9 @@ def test_deleted_message_text_leaves_mem0_history_too(hub, team, settings):
                 ("%pineapple-77%", "%pineapple-77%"),
             ).fetchone()[0]
 
-    assert rows_with_secret() == 1
+    assert m.index_state == "indexed"
+    assert rows_with_secret() == 0
+    assert hub.memory.search(team.pid, "비밀 메모 pineapple", limit=1)[0].message_id == m.id
     hub.messages.delete(actor_id=team.users["admin"].id, message_id=m.id)
     assert rows_with_secret() == 0
+    assert hub.memory.count(team.pid) == 0
