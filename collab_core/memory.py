@@ -76,6 +76,13 @@ def _hnsw_index(project_id: int) -> str:
     return f"{_collection(project_id)}_hnsw_idx"
 
 
+def _pg_index_valid(conn: Any, project_id: int) -> bool:
+    row = conn.execute(
+        "SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass(%s)", (_hnsw_index(project_id),)
+    ).fetchone()
+    return bool(row and row[0])
+
+
 # pgvector HNSW search: ef_search is the candidate list size; with strict-order iterative scans
 # (pgvector >= 0.8) the index keeps scanning until LIMIT rows are found, so a 100-500 row pool
 # for fusion is complete and exactly ordered without raising ef_search for every query.
@@ -455,10 +462,7 @@ class MemoryIndex:
             return True
         self._memory(project_id)
         with self._client.connection() as conn:
-            row = conn.execute(
-                "SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass(%s)", (_hnsw_index(project_id),)
-            ).fetchone()
-        return bool(row and row[0])
+            return _pg_index_valid(conn, project_id)
 
     def ensure_vector_index(self, project_id: int) -> bool:
         """Build the project's HNSW index if it is missing or invalid (an interrupted load or build).
@@ -469,10 +473,7 @@ class MemoryIndex:
         if self.vector_index_ok(project_id):
             return False
         with self._pg_index_session(project_id) as conn:
-            row = conn.execute(
-                "SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass(%s)", (_hnsw_index(project_id),)
-            ).fetchone()
-            if row and row[0]:  # another server built it meanwhile
+            if _pg_index_valid(conn, project_id):  # another server built it meanwhile
                 return False
             count = self._pg_count(project_id)
             mb = min(1024, max(64, int(count * (4 * self.embedder.dims + 1024) * 1.25 / 2**20) + 1))
