@@ -172,6 +172,7 @@ class MemoryIndex:
         self._client = self._make_client()
         self._memories: dict[int, Any] = {}
         self._lock = threading.RLock()
+        self._pg_vector_type: Any = None
 
     # -- construction -------------------------------------------------------------------------
 
@@ -425,7 +426,9 @@ class MemoryIndex:
             sql.Identifier(_collection(project_id))
         )
         with self._client.connection() as conn, conn.cursor() as cur:
-            register_vector_info(cur, TypeInfo.fetch(conn, "vector"))  # numpy rows as binary vectors, here only
+            if self._pg_vector_type is None:  # the vector type's oid: one catalog lookup per process
+                self._pg_vector_type = TypeInfo.fetch(conn, "vector")
+            register_vector_info(cur, self._pg_vector_type)  # numpy rows as binary vectors, on this cursor only
             with cur.copy(copy) as out:
                 out.set_types(["uuid", "vector", "jsonb"])
                 for mid, vec, payload in zip(ids, vectors, payloads, strict=True):

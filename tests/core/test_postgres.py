@@ -48,6 +48,23 @@ def _items(n: int = 40) -> list[ImportItem]:
     return out
 
 
+def _numbered(prefix: str, n: int, start: int = 0) -> list[ImportItem]:
+    return [
+        ImportItem(
+            author="A",
+            content=f"항목 {i}: item number {i}",
+            created_at=datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=i),
+            external_id=f"{prefix}{i}",
+        )
+        for i in range(start, start + n)
+    ]
+
+
+def _top(hub: Hub, pid: int, query: str) -> str:
+    """The text of the hybrid search's first hit."""
+    return hub.search.search(actor_id=None, project_id=pid, query=query, limit=1)[0].message.content
+
+
 def _project(hub: Hub, name: str = "Parity") -> int:
     owner = hub.accounts.create_user(username=f"{name.lower()}_owner")
     return hub.accounts.create_project(actor_id=owner.id, name=name).id
@@ -183,16 +200,7 @@ def test_pgvector_collection_uses_hnsw_and_returns_a_full_pool(pg_database: str,
     try:
         assert hub.memory.store_kind == "pgvector"
         pid = _project(hub)
-        items = [
-            ImportItem(
-                author="A",
-                content=f"항목 {i}: item number {i}",
-                created_at=datetime(2026, 1, 1, tzinfo=UTC),
-                external_id=f"v{i}",
-            )
-            for i in range(150)
-        ]
-        hub.messages.import_items(project_id=pid, items=items)
+        hub.messages.import_items(project_id=pid, items=_numbered("v", 150))
         assert hub.memory.count(pid) == 150
         hits = hub.memory.search(pid, "item number 42", limit=130)
         assert len(hits) == 130
@@ -293,18 +301,6 @@ def test_pools_are_sized_by_settings(pg_database: str, tmp_path: Path, embedder)
         hub.memory._client.getconn(timeout=0.1)
 
 
-def _numbered(prefix: str, n: int, start: int = 0) -> list[ImportItem]:
-    return [
-        ImportItem(
-            author="A",
-            content=f"항목 {i}: item number {i}",
-            created_at=datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=i),
-            external_id=f"{prefix}{i}",
-        )
-        for i in range(start, start + n)
-    ]
-
-
 def test_a_large_import_builds_the_vector_index_after_loading_and_always_leaves_it_in_place(
     pg_database: str, tmp_path: Path, embedder
 ) -> None:  # type: ignore[no-untyped-def]
@@ -323,8 +319,7 @@ def test_a_large_import_builds_the_vector_index_after_loading_and_always_leaves_
         assert index_during == [False, False, False]  # loaded without the index...
         assert hub.memory.vector_index_ok(pid)  # ...which is back, valid
         assert hub.memory.count(pid) == 120
-        hits = hub.search.search(actor_id=None, project_id=pid, query="item number 42", limit=3)
-        assert hits[0].message.content == "항목 42: item number 42"
+        assert _top(hub, pid, "item number 42") == "항목 42: item number 42"
         with psycopg.connect(libpq_url(pg_database)) as conn:
             vec = "[" + ",".join(["0.01"] * embedder.dims) + "]"
             plan = _explain(conn, f"SELECT id FROM collab_p{pid} ORDER BY vector <=> %s::vector LIMIT 10", (vec,))
@@ -351,9 +346,7 @@ def test_a_large_import_builds_the_vector_index_after_loading_and_always_leaves_
         again = hub.messages.import_items(project_id=other, items=_numbered("b", 120))
         assert (again.added, again.skipped, again.indexed) == (80, 40, 80)
         assert hub.memory.count(other) == 120
-        assert hub.search.search(actor_id=None, project_id=other, query="item number 99", limit=1)[
-            0
-        ].message.content == ("항목 99: item number 99")
+        assert _top(hub, other, "item number 99") == "항목 99: item number 99"
     finally:
         hub.close()
 
@@ -374,9 +367,7 @@ def test_doctor_reports_a_missing_vector_index_and_reindex_builds_it(
         assert check.status == "warn"
         assert "no vector index" in check.detail and "Crashed" in check.detail and "reindex" in check.detail
         # Searching still answers (exactly, by scanning) meanwhile.
-        assert hub.search.search(actor_id=None, project_id=pid, query="item number 7", limit=1)[0].message.content == (
-            "항목 7: item number 7"
-        )
+        assert _top(hub, pid, "item number 7") == "항목 7: item number 7"
         result = hub.messages.reindex(project_id=pid)  # nothing to re-embed; the index comes back
         assert result.indexed == 0
         assert hub.memory.vector_index_ok(pid) and _vector_check(hub).status == "ok"
