@@ -1,0 +1,1 @@
+"""What the project memory extracts and watches: commitments, decisions, board-sync proposals, risks, assignment."""
