@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-import ui.tasks_inbox  # noqa: F401  (the sidebar's inbox badge with the unread count)
 from deps import get_hub
 from ui import sidebar, sign_in
 from ui.session import current_user, tr

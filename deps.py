@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from collab_core.dashboards import ActivityCache
 from collab_core.hub import Hub
 from collab_core.settings import Settings
+from collab_core.work.dashboards import ActivityCache
 
 
 @st.cache_resource(show_spinner="Loading the team memory…")

@@ -1,25 +1,50 @@
-"""Builds every service once from Settings; the app caches one Hub per process, the CLI opens one per run."""
+"""The composition root: builds every service once from Settings and wires them together.
+
+The app caches one Hub per process, the CLI opens one per run. This is the only module that knows
+every service; the services get what they need (an engine, the memory index, another service) and
+never the Hub. Listeners, diagnostics checks and backup sections are wired here, in one visible list.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Engine
 
-from .accounts import Accounts
-from .assistant import Assistant
-from .auth import AuthService
-from .db import create_db_engine, migrate
-from .embeddings import Embedder, build_embedder
-from .llm import LLM
-from .meetings import MeetingService
-from .memory import MemoryIndex
-from .mentions import MentionService
-from .messages import MessageService
-from .notify import Notifier
-from .search import SearchService
-from .settings import Settings
-from .tasks import TaskService
+from collab_core.assistant.llm import LLM
+from collab_core.assistant.service import Assistant, Clock
+from collab_core.chat.mentions import MentionService
+from collab_core.chat.messages import MessageService
+from collab_core.memory.embeddings import Embedder, build_embedder
+from collab_core.memory.index import MemoryIndex
+from collab_core.memory.search import SearchService
+from collab_core.models import BackupSection, Check
+from collab_core.outbox.webhooks import Notifier, webhook_check
+from collab_core.people.accounts import Accounts
+from collab_core.people.auth import AuthService
+from collab_core.settings import Settings
+from collab_core.store.engine import create_db_engine, migrate
+from collab_core.work.backup_sections import (
+    export_meetings,
+    export_tasks,
+    restore_meetings,
+    restore_tasks,
+    validate_meetings,
+    validate_tasks,
+)
+from collab_core.work.meetings import MeetingService
+from collab_core.work.tasks import TaskService
+
+# What a backup holds beyond users, projects and messages, in restore order (meetings link to tasks).
+BACKUP_SECTIONS = (
+    BackupSection("tasks", export_tasks, validate_tasks, restore_tasks),
+    BackupSection("meetings", export_meetings, validate_meetings, restore_meetings),
+)
+
+# Feature checks the diagnostics report runs after its own: fn(hub) -> Check.
+CHECKS: tuple[Callable[[Any], Check], ...] = (webhook_check,)
 
 
 @dataclass
@@ -40,6 +65,8 @@ class Hub:
     mentions: MentionService
     llm: LLM | None = None  # None when no LLM is configured (generation off)
     assistant: Assistant | None = None
+    backup_sections: tuple[BackupSection, ...] = BACKUP_SECTIONS
+    checks: tuple[Callable[[Any], Check], ...] = CHECKS
 
     @classmethod
     def open(cls, settings: Settings, *, embedder: Embedder | None = None) -> Hub:
@@ -53,7 +80,6 @@ class Hub:
         notifier = Notifier(engine, settings)
         tasks = TaskService(engine, messages, notifier)
         mentions = MentionService(engine, notifier)
-        messages.on_post(mentions.on_message)
         hub = cls(
             settings=settings,
             engine=engine,
@@ -71,11 +97,28 @@ class Hub:
             ),
             mentions=mentions,
         )
+        # Listeners: who hears about a posted message.
+        messages.on_post(mentions.on_message)
         hub.llm = LLM(settings=settings) if settings.llm_configured else None
-        hub.assistant = Assistant(hub=hub, llm=hub.llm)
+        hub.assistant = assistant_for(hub, llm=hub.llm)
         return hub
 
     def close(self) -> None:
         self.notifier.close()
         self.memory.close()
         self.engine.dispose()
+
+
+def assistant_for(hub: Hub, *, llm: LLM | None = None, clock: Clock | None = None) -> Assistant:
+    """An Assistant over the hub's services (the LLM from settings when llm is None and one is configured)."""
+    return Assistant(
+        settings=hub.settings,
+        engine=hub.engine,
+        accounts=hub.accounts,
+        messages=hub.messages,
+        search=hub.search,
+        tasks=hub.tasks,
+        meetings=hub.meetings,
+        llm=llm,
+        clock=clock,
+    )

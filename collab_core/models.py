@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -123,3 +124,23 @@ class TimeFilter:
     start: date | datetime | None = None
     end: date | datetime | None = None
     text: str = ""
+
+
+@dataclass
+class Check:
+    """One line of the report: status is ok, warn or fail."""
+
+    name: str
+    status: str
+    detail: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class BackupSection:
+    """A feature's part of a backup: export rows per project, validate them, restore them (the Hub lists them)."""
+
+    name: str
+    export: Callable[..., list[dict[str, Any]]]
+    validate: Callable[..., None]
+    restore: Callable[..., int]

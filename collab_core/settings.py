@@ -81,7 +81,7 @@ class Settings:
             language=get("COLLAB_LANGUAGE", "auto").lower(),
         )
         if settings.embedder not in EMBEDDERS:
-            from .errors import ValidationError
+            from collab_core.errors import ValidationError
 
             raise ValidationError(
                 f"Unknown COLLAB_EMBEDDER {settings.embedder!r}.",

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-import collab_core.ui_text  # noqa: F401  (registers this page's text)
+from collab_core.chat.presentation import escape_markdown
+from collab_core.chat.views import chat_stamp, chat_window
 from collab_core.errors import CollabError
-from collab_core.presentation import escape_markdown
-from collab_core.views import chat_stamp, chat_window
 from ui import assistant as assistant_ui
 from ui.messages import render_listing
 from ui.page import page_context

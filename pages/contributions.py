@@ -1,6 +1,6 @@
 """Contributions: weekly summary metrics and charts of who posts how much and when.
 
-Frames and figures come from collab_core.dashboards; this page only picks the period and draws.
+Frames and figures come from collab_core.work.dashboards; this page only picks the period and draws.
 """
 
 from __future__ import annotations
@@ -9,10 +9,9 @@ from datetime import UTC, datetime, timedelta
 
 import streamlit as st
 
-import collab_core.ui_text  # noqa: F401  (registers this page's text)
-from collab_core.dashboards import build_dashboard, daily_figure, heatmap_figure, members_figure
+from collab_core.chat.presentation import escape_markdown
 from collab_core.errors import CollabError
-from collab_core.presentation import escape_markdown
+from collab_core.work.dashboards import build_dashboard, daily_figure, heatmap_figure, members_figure
 from deps import get_activity_cache
 from ui.page import page_context
 from ui.perf import timed

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-import ui.tasks_text  # noqa: F401  (registers this page's text)
+from collab_core.chat.presentation import avatar_svg, escape_markdown, safe_markdown, when
 from collab_core.errors import CollabError
-from collab_core.presentation import avatar_svg, escape_markdown, safe_markdown, when
 from ui.page import page_context
 from ui.session import lang, show_error, tr, viewer_tz
 

@@ -7,11 +7,10 @@ import contextlib
 
 import streamlit as st
 
-import ui.tasks_text  # noqa: F401  (registers this page's text)
+from collab_core.chat.presentation import escape_markdown, safe_markdown, utc_offset_minutes, when
 from collab_core.errors import CollabError
-from collab_core.meetings import Meeting
-from collab_core.presentation import escape_markdown, safe_markdown, utc_offset_minutes, when
-from collab_core.tasks import PRIORITIES
+from collab_core.work.meetings import Meeting
+from collab_core.work.tasks import PRIORITIES
 from ui.page import page_context
 from ui.session import lang, show_error, tr, viewer_tz
 from ui.tasks_board import member_options, status_label

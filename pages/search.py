@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-import collab_core.ui_text  # noqa: F401  (registers this page's text)
+from collab_core.chat.presentation import avatar_url, highlight_markdown, snippet
 from collab_core.errors import CollabError
 from collab_core.models import SearchHit, TimeFilter
-from collab_core.presentation import avatar_url, highlight_markdown, snippet
 from ui import cached
 from ui.filters import filter_row
 from ui.messages import message_head, render_listing

@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
+from collab_core.chat.presentation import escape_markdown
 from collab_core.errors import CollabError
-from collab_core.presentation import escape_markdown
-from collab_core.tasks import PRIORITIES, STATUSES
+from collab_core.work.tasks import PRIORITIES, STATUSES
 from ui.page import page_context
 from ui.session import lang, show_error, tr, viewer_tz
 from ui.tasks_board import (

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-import collab_core.ui_text  # noqa: F401  (registers this page's text)
+from collab_core.chat.presentation import escape_markdown, messages_csv, messages_frame, when
+from collab_core.chat.views import author_groups
 from collab_core.errors import CollabError
 from collab_core.models import Message, TimeFilter
-from collab_core.presentation import escape_markdown, messages_csv, messages_frame, when
-from collab_core.views import author_groups
 from ui import cached
 from ui.filters import filter_row
 from ui.messages import render_listing

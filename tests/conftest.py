@@ -10,11 +10,13 @@ import pytest
 
 os.environ["MEM0_TELEMETRY"] = "False"
 
-from collab_core.embeddings import LocalE5Embedder
 from collab_core.hub import Hub
+from collab_core.memory.embeddings import LocalE5Embedder
 from collab_core.models import Project, User
 from collab_core.settings import Settings
-from tests.pg import pg_database, pg_server  # noqa: F401  (PostgreSQL fixtures)
+
+# The PostgreSQL fixtures (pg_server, pg_database).
+pytest_plugins = ["tests.pg"]
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from collab_core.pg import EmbeddedPostgres
+from collab_core.store.pg import EmbeddedPostgres
 
 
 @pytest.fixture(scope="session")

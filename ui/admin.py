@@ -12,13 +12,12 @@ from typing import Any
 
 import streamlit as st
 
-import ui.admin_text  # noqa: F401  (registers this page's text)
-from collab_core import audit
-from collab_core.authz import ROLES, role_allows
-from collab_core.backup import export_backup, restore_backup
-from collab_core.diagnostics import diagnose
+from collab_core.chat.presentation import escape_markdown
 from collab_core.errors import CollabError
-from collab_core.presentation import escape_markdown
+from collab_core.ops.backup import export_backup, restore_backup
+from collab_core.ops.diagnostics import diagnose
+from collab_core.people import audit
+from collab_core.people.roles import ROLES, role_allows
 from ui.page import PageContext, page_context
 from ui.session import set_project, show_error, tr, viewer_tz
 

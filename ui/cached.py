@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from collab_core.chat.views import chat_stamp
 from collab_core.hub import Hub
 from collab_core.models import AuthorGroup, SearchHit, TimeFilter
-from collab_core.views import chat_stamp
 
 
 def stamp(hub: Hub, project_id: int) -> tuple[int, int]:

@@ -1,6 +1,6 @@
 """One message drawn the same way everywhere (chat, timeline, search context): avatar, name, time, text.
 
-Content goes through collab_core.presentation (safe_markdown / highlight_markdown); nothing here
+Content goes through collab_core.chat.presentation (safe_markdown / highlight_markdown); nothing here
 passes message text as HTML.
 """
 
@@ -11,8 +11,7 @@ from datetime import UTC, datetime, tzinfo
 
 import streamlit as st
 
-from collab_core.models import Message
-from collab_core.presentation import (
+from collab_core.chat.presentation import (
     avatar_url,
     day_label,
     escape_markdown,
@@ -21,7 +20,8 @@ from collab_core.presentation import (
     short_time,
     when,
 )
-from collab_core.views import day_breaks
+from collab_core.chat.views import day_breaks
+from collab_core.models import Message
 from ui.session import tr
 
 

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from collab_core.authz import role_allows
 from collab_core.hub import Hub
 from collab_core.models import Project, User
+from collab_core.people.roles import role_allows
 from deps import get_hub
 from ui.session import active_project, current_user, tr
 

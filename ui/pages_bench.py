@@ -1,8 +1,8 @@
 """Page rerun timings of the Streamlit app (server side), measured with AppTest on generated data.
 
-    python bench_app.py --messages 10000            # chat, timeline, contributions, search
-    python bench_app.py --messages 100000 --members 200 --pages contributions
-    python bench_app.py --messages 10000 --json     # one JSON line (collab_core's `bench` can run this)
+    python -m ui.pages_bench --messages 10000            # chat, timeline, contributions, search
+    python -m ui.pages_bench --messages 100000 --members 200 --pages contributions
+    python -m ui.pages_bench --messages 10000 --json     # one JSON line (collab_core's `bench` can run this)
 
 A temporary data dir gets one project with N messages from M members spread over months (Korean and
 English text, working-hour timestamps). SQL rows and keyword terms go in through the normal import;
@@ -11,7 +11,7 @@ take minutes and measure the embedder, not the pages). Each page is run once to 
 `--runs` times; the JSON reports min / median / p95 of the whole AppTest rerun and of the page's own
 timed section, plus the chat's live-update fragment body.
 
-This module imports streamlit, so it lives beside the app, not in collab_core.
+This module imports streamlit and drives pages/, so it lives with the app, not in collab_core.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent
+ROOT = Path(__file__).resolve().parents[1]
 LIMITS_MS = {"rerun_10k": 300.0, "fragment_10k": 50.0, "contributions_100k": 1000.0}
 
 _KO = [
@@ -81,8 +81,8 @@ def _percentiles(values: list[float]) -> dict[str, float]:
 
 def generate(hub: Any, *, messages: int, members: int, semantic: bool = True, seed: int = 7) -> tuple[int, int]:
     """A project with `messages` messages by `members` people; returns (viewer user id, project id)."""
-    from collab_core.memory import IndexItem
-    from collab_core.messages import ImportItem, passage_text
+    from collab_core.chat.messages import ImportItem, passage_text
+    from collab_core.memory.index import IndexItem
 
     rng = random.Random(seed)
     viewer = hub.accounts.create_user(username="bench_viewer", display_name="Bench Viewer")

@@ -10,11 +10,15 @@ from datetime import tzinfo
 
 import streamlit as st
 
+from collab_core.chat.presentation import viewer_timezone
 from collab_core.errors import CollabError
 from collab_core.hub import Hub
-from collab_core.i18n import error_text, pick_language, t
+from collab_core.i18n import error_text, pick_language, register, t
 from collab_core.models import Project, User
-from collab_core.presentation import viewer_timezone
+from ui.text import PAGE_TEXT
+
+# The page text of every catalog (ui.text), registered once for tr() by the module that looks it up.
+register(PAGE_TEXT)
 
 USER_KEY = "auth_user_id"
 PROJECT_KEY = "active_project_id"

@@ -8,9 +8,10 @@ from collab_core.errors import CollabError
 from collab_core.hub import Hub
 from collab_core.models import Project, User
 from ui.session import LANG_KEY, PROJECT_KEY, active_project, lang, set_project, show_error, sign_out, tr
+from ui.tasks_inbox import inbox_badge
 
-# Other features add sidebar widgets here: fn(hub, user, project) -> None (e.g. the inbox badge).
-SIDEBAR_EXTRAS: list = []
+# The features' sidebar widgets, in order: fn(hub, user, project) -> None.
+SIDEBAR_EXTRAS = (inbox_badge,)
 
 
 def render(hub: Hub, user: User) -> Project | None:
@@ -46,7 +47,7 @@ def render(hub: Hub, user: User) -> Project | None:
                         set_project(created.id)
                         st.rerun()
             if st.button(tr("project.load_demo"), key="sidebar_demo"):
-                from collab_core.demo import load_demo
+                from collab_core.ops.demo import load_demo
 
                 # load_demo(owner_id=...) makes the user an owner of the project with that name, so it must
                 # never be someone else's project: use the user's own demo name when the default is taken.

@@ -12,7 +12,6 @@ from collections.abc import Mapping
 
 import streamlit as st
 
-import ui.admin_text  # noqa: F401  (registers the SSO strings)
 from collab_core.errors import CollabError
 from collab_core.hub import Hub
 from ui.session import show_error, sign_in_as, sso_logged_in, tr

@@ -1,6 +1,6 @@
 """Drawing the task board: cards, the task detail (edit, history, comments) and small shared bits.
 
-Logic stays in collab_core.tasks; these functions read widgets, call the services and draw.
+Logic stays in collab_core.work.tasks; these functions read widgets, call the services and draw.
 """
 
 from __future__ import annotations
@@ -11,12 +11,11 @@ from datetime import date, tzinfo
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-import ui.tasks_text  # noqa: F401  (registers the text)
+from collab_core.chat.presentation import escape_markdown, safe_markdown, when
 from collab_core.errors import CollabError
 from collab_core.hub import Hub
 from collab_core.models import Member, User
-from collab_core.presentation import escape_markdown, safe_markdown, when
-from collab_core.tasks import PRIORITIES, STATUSES, Task, TaskEvent
+from collab_core.work.tasks import PRIORITIES, STATUSES, Task, TaskEvent
 from ui.session import show_error, tr
 
 STATUS_ICON = {"TODO": "📝", "IN_PROGRESS": "🚧", "REVIEW": "👀", "DONE": "✅"}

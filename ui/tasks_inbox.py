@@ -1,14 +1,12 @@
-"""The sidebar's inbox entry with the unread @mention count (registered in ui.sidebar.SIDEBAR_EXTRAS)."""
+"""The sidebar's inbox entry with the unread @mention count (listed in ui.sidebar.SIDEBAR_EXTRAS)."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-import ui.tasks_text  # noqa: F401  (registers the text)
 from collab_core.hub import Hub
 from collab_core.models import Project, User
 from ui.session import tr
-from ui.sidebar import SIDEBAR_EXTRAS
 
 REFRESH_S = 5.0
 
@@ -27,7 +25,3 @@ def _badge(hub: Hub, user: User) -> None:
 def inbox_badge(hub: Hub, user: User, project: Project | None) -> None:
     """A link to the inbox that keeps its unread count current on its own."""
     _badge(hub, user)
-
-
-if inbox_badge not in SIDEBAR_EXTRAS:
-    SIDEBAR_EXTRAS.append(inbox_badge)

@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime, tzinfo
 import plotly.graph_objects as go
 import streamlit as st
 
-import ui.tasks_text  # noqa: F401  (registers the text)
 from collab_core.errors import CollabError
 from collab_core.hub import Hub
 from ui.session import show_error, tr

@@ -27,7 +27,7 @@ from typing import Any
 import httpx
 import openai
 
-from .errors import (
+from collab_core.errors import (
     LLMAuthError,
     LLMError,
     LLMModelNotFoundError,
@@ -37,7 +37,7 @@ from .errors import (
     LLMTimeoutError,
     LLMUnreachableError,
 )
-from .settings import Settings
+from collab_core.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -27,22 +27,29 @@ from typing import TYPE_CHECKING, Any
 import jsonschema
 from sqlalchemy import and_, select, update
 
-from .db import utcnow, write_tx
-from .errors import (
+from collab_core.assistant.llm import LLM, TokenCounter, token_counter_for
+from collab_core.errors import (
     CollabError,
     LLMError,
     LLMOutputError,
     NotFoundError,
     ValidationError,
 )
-from .llm import LLM, TokenCounter, token_counter_for
-from .models import Member, Message, SearchHit, TimeFilter
-from .query import asks_current_state, asks_what_was_said, mentioned_people, parse_dates
-from .schema import memberships, messages
-from .text import STOPWORDS, detect_language, tokenize
+from collab_core.memory.query import asks_current_state, asks_what_was_said, mentioned_people, parse_dates
+from collab_core.memory.text import STOPWORDS, detect_language, tokenize
+from collab_core.models import Member, Message, SearchHit, TimeFilter
+from collab_core.store.engine import utcnow, write_tx
+from collab_core.store.schema import memberships, messages
 
 if TYPE_CHECKING:
-    from .hub import Hub
+    from sqlalchemy import Engine
+
+    from collab_core.chat.messages import MessageService
+    from collab_core.memory.search import SearchService
+    from collab_core.people.accounts import Accounts
+    from collab_core.settings import Settings
+    from collab_core.work.meetings import MeetingService
+    from collab_core.work.tasks import TaskService
 
 log = logging.getLogger(__name__)
 
@@ -412,13 +419,34 @@ Clock = Callable[[], datetime]
 
 
 class Assistant:
-    """The assistant over one Hub; thread-safe and stateless apart from cached ids."""
+    """The assistant over one project store; thread-safe and stateless apart from cached ids.
 
-    def __init__(self, *, hub: Hub, llm: LLM | None = None, clock: Clock | None = None) -> None:
-        self.hub = hub
-        self.settings = hub.settings
-        self.llm = llm if llm is not None else (LLM(settings=hub.settings) if hub.settings.llm_configured else None)
-        self.counter: TokenCounter = self.llm.counter if self.llm is not None else token_counter_for(hub.settings)
+    It gets the services it reads (the Hub wires them): accounts, messages and search always; the task
+    board and meetings when the house has them (None leaves those answers out).
+    """
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        engine: Engine,
+        accounts: Accounts,
+        messages: MessageService,
+        search: SearchService,
+        tasks: TaskService | None = None,
+        meetings: MeetingService | None = None,
+        llm: LLM | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.accounts = accounts
+        self.messages = messages
+        self.search = search
+        self.tasks = tasks
+        self.meetings = meetings
+        self.llm = llm if llm is not None else (LLM(settings=settings) if settings.llm_configured else None)
+        self.counter: TokenCounter = self.llm.counter if self.llm is not None else token_counter_for(settings)
         self._clock = clock or (lambda: datetime.now(UTC))
         self._assistant_id: int | None = None
 
@@ -435,7 +463,7 @@ class Assistant:
         """The assistant system user (created on demand; never a project member, cannot sign in)."""
         if self._assistant_id is not None:
             return self._assistant_id
-        accounts = self.hub.accounts
+        accounts = self.accounts
         for name in (ASSISTANT_USERNAME, "ai-assistant", "ai-assistant-bot"):
             user = accounts.find_user(name)
             if user is None:
@@ -451,10 +479,10 @@ class Assistant:
         raise ValidationError("Could not set up the assistant's account: the usernames are taken by people.")
 
     def _members(self, project_id: int) -> list[Member]:
-        return self.hub.accounts.list_members(actor_id=None, project_id=project_id)
+        return self.accounts.list_members(actor_id=None, project_id=project_id)
 
     def _latest_time(self, project_id: int) -> datetime | None:
-        with self.hub.engine.connect() as conn:
+        with self.engine.connect() as conn:
             return conn.execute(
                 select(messages.c.created_at)
                 .where(messages.c.project_id == project_id)
@@ -483,7 +511,7 @@ class Assistant:
     # -- structured state ----------------------------------------------------------------------
 
     def _tasks(self, actor_id: int | None, project_id: int) -> list[Any]:
-        service = getattr(self.hub, "tasks", None)
+        service = self.tasks
         if service is None:
             return []
         try:
@@ -496,7 +524,7 @@ class Assistant:
 
     def _decisions(self, actor_id: int | None, project_id: int, limit: int = 6) -> list[Any]:
         """The newest meeting decisions (MeetingService.latest_decisions), when meetings exist."""
-        fn = getattr(getattr(self.hub, "meetings", None), "latest_decisions", None)
+        fn = getattr(self.meetings, "latest_decisions", None)
         if fn is None:
             return []
         try:
@@ -508,7 +536,7 @@ class Assistant:
             return []
 
     def _task_history_note(self, task: Any, actor_id: int | None) -> str:
-        service = getattr(self.hub, "tasks", None)
+        service = self.tasks
         history = getattr(service, "history", None)
         if history is None:
             return ""
@@ -577,7 +605,7 @@ class Assistant:
     # -- retrieval -----------------------------------------------------------------------------
 
     def _search(self, actor_id: int | None, project_id: int, query: str, limit: int, f: TimeFilter) -> list[SearchHit]:
-        return self.hub.search.search(actor_id=actor_id, project_id=project_id, query=query, limit=limit, filters=f)
+        return self.search.search(actor_id=actor_id, project_id=project_id, query=query, limit=limit, filters=f)
 
     def _expansion_query(self, question: str, top: Sequence[Message]) -> str:
         """Distinctive terms of the best hits that the question lacks (names, codes, Latin words in Korean)."""
@@ -598,7 +626,7 @@ class Assistant:
     def _neighbours(self, project_id: int, anchors: Sequence[Message], window: timedelta) -> dict[int, list[int]]:
         """For each anchor, the messages right before and after it (same project, within `window`)."""
         out: dict[int, list[int]] = {}
-        with self.hub.engine.connect() as conn:
+        with self.engine.connect() as conn:
             for m in anchors:
                 created = _as_naive(m.created_at)
                 base = select(messages.c.id, messages.c.created_at).where(
@@ -661,22 +689,22 @@ class Assistant:
             hi = info.end or datetime.max
             lists.append((W_DATE, [m for m in main if lo <= _as_naive(m.created_at) < hi][:30]))
             keyword_lists.append((W_DATE, terms, f, 30))
-            page = self.hub.messages.timeline(actor_id=actor_id, project_id=project_id, filters=f, limit=30)
+            page = self.messages.timeline(actor_id=actor_id, project_id=project_id, filters=f, limit=30)
             if page.total <= 30:
                 lists.append((W_DAY, [m for m in page.items if not m.is_deleted]))
         expansion = self._expansion_query(query, main[:3])
         if expansion:
             keyword_lists.append((W_EXPAND, tokenize(expansion), TimeFilter(), 20))
         if keyword_lists:
-            with self.hub.engine.connect() as conn:
+            with self.engine.connect() as conn:
                 ranked_ids = [
-                    (w, [r.message_id for r in self.hub.search.keyword(conn, project_id, t, limit=n, filters=f)])
+                    (w, [r.message_id for r in self.search.keyword(conn, project_id, t, limit=n, filters=f)])
                     for w, t, f, n in keyword_lists
                     if t
                 ]
                 known = {m.id: m for m in main}
                 need = {i for _, ids in ranked_ids for i in ids if i not in known}
-                known.update(self.hub.messages.fetch(conn, need))
+                known.update(self.messages.fetch(conn, need))
             for w, ids in ranked_ids:
                 lists.append((w, [known[i] for i in ids if i in known and known[i].project_id == project_id]))
 
@@ -699,8 +727,8 @@ class Assistant:
                 extra[nid] = max(extra.get(nid, 0.0), scores[anchor_id] * W_NEIGHBOUR)
         missing = [i for i in extra if i not in found]
         if missing:
-            with self.hub.engine.connect() as conn:
-                found.update(self.hub.messages.fetch(conn, missing))
+            with self.engine.connect() as conn:
+                found.update(self.messages.fetch(conn, missing))
         for nid, s in extra.items():
             if nid in found and not found[nid].is_deleted:
                 scores[nid] = scores.get(nid, 0.0) + s
@@ -882,7 +910,7 @@ class Assistant:
 
     def _project_name(self, project_id: int) -> str:
         try:
-            return self.hub.accounts.get_project(actor_id=None, project_id=project_id).name
+            return self.accounts.get_project(actor_id=None, project_id=project_id).name
         except CollabError:
             return ""
 
@@ -891,7 +919,7 @@ class Assistant:
         _, text = strip_ask_prefix(question)
         if not text.strip():
             raise ValidationError("Ask a question after @ai.", hint="For example: @ai what is still open?")
-        return self.hub.messages.post(
+        return self.messages.post(
             actor_id=actor_id,
             project_id=project_id,
             content=question.strip(),
@@ -919,8 +947,8 @@ class Assistant:
 
     def answer_stream(self, *, actor_id: int | None, question: Message) -> AnswerStream:
         """A stream answering a saved question; retrieving the context happens here (permission-checked)."""
-        with self.hub.engine.connect() as conn:
-            from .authz import require
+        with self.engine.connect() as conn:
+            from collab_core.people.roles import require
 
             require(conn, actor_id, question.project_id, "ask")
         ctx = self.build_context(
@@ -932,7 +960,7 @@ class Assistant:
         """The actor's newest question that has no answer yet (for a Retry button), if any."""
         if actor_id is None:
             return None
-        recent = self.hub.messages.latest(actor_id=actor_id, project_id=project_id, limit=limit)
+        recent = self.messages.latest(actor_id=actor_id, project_id=project_id, limit=limit)
         answered = {
             (m.meta or {}).get("question_id") for m in recent if m.role == "assistant" and isinstance(m.meta, dict)
         }
@@ -958,8 +986,8 @@ class Assistant:
         generated: bool,
     ) -> Answer:
         by_id = {m.id: m for m in ctx.messages}
-        with self.hub.engine.connect() as conn:
-            full = self.hub.messages.fetch(conn, [i for i in cited if i in by_id])
+        with self.engine.connect() as conn:
+            full = self.messages.fetch(conn, [i for i in cited if i in by_id])
         citations = tuple(Citation(i, full[i].author, full[i].created_at, full[i].content) for i in cited if i in full)
         meta = {
             "assistant": "answer",
@@ -971,7 +999,7 @@ class Assistant:
             "context_ids": sorted(ctx.message_ids),
             "context_tokens": ctx.tokens,
         }
-        saved = self.hub.messages.post(
+        saved = self.messages.post(
             actor_id=actor_id,
             project_id=question.project_id,
             content=text,
@@ -1033,11 +1061,11 @@ class Assistant:
                 lines += [task_line(t) for t in tasks[:15]]
                 if len(tasks) > 15:
                     lines.append(f"- … +{len(tasks) - 15}")
-            elif getattr(self.hub, "tasks", None) is not None:
+            elif self.tasks is not None:
                 lines.append(
                     "작업 보드에 열린 작업이 없습니다." if ko else "There are no open tasks on the task board."
                 )
-            answered = bool(tasks) or getattr(self.hub, "tasks", None) is not None
+            answered = bool(tasks) or self.tasks is not None
         msgs = sorted(ctx.messages, key=lambda m: -m.score)
         if asks_what_was_said(q) and msgs:
             info = self.analyze(project_id=project_id, question=q)
@@ -1066,7 +1094,7 @@ class Assistant:
 
     def last_visit(self, *, actor_id: int, project_id: int) -> datetime | None:
         """When the user last visited the project (memberships.last_seen_at, aware UTC), if recorded."""
-        with self.hub.engine.connect() as conn:
+        with self.engine.connect() as conn:
             row = conn.execute(
                 select(memberships.c.last_seen_at, memberships.c.joined_at).where(
                     memberships.c.project_id == project_id, memberships.c.user_id == actor_id
@@ -1079,7 +1107,7 @@ class Assistant:
     def record_visit(self, *, actor_id: int, project_id: int) -> datetime | None:
         """Mark the project as seen now; returns the previous visit (for "since my last visit")."""
         previous = self.last_visit(actor_id=actor_id, project_id=project_id)
-        with write_tx(self.hub.engine) as conn:
+        with write_tx(self.engine) as conn:
             conn.execute(
                 update(memberships)
                 .where(memberships.c.project_id == project_id, memberships.c.user_id == actor_id)
@@ -1091,13 +1119,11 @@ class Assistant:
         self, actor_id: int | None, project_id: int, start: datetime | date | None, end: datetime | date | None
     ) -> tuple[list[Message], int]:
         f = TimeFilter(start=start, end=end)
-        first = self.hub.messages.timeline(actor_id=actor_id, project_id=project_id, filters=f, limit=500)
+        first = self.messages.timeline(actor_id=actor_id, project_id=project_id, filters=f, limit=500)
         items = list(first.items)
         offset = len(items)
         while offset < min(first.total, 5000):
-            page = self.hub.messages.timeline(
-                actor_id=actor_id, project_id=project_id, filters=f, offset=offset, limit=500
-            )
+            page = self.messages.timeline(actor_id=actor_id, project_id=project_id, filters=f, offset=offset, limit=500)
             if not page.items:
                 break
             items += page.items
@@ -1332,7 +1358,7 @@ class Assistant:
 
     def accept_action_items(self, *, actor_id: int | None, project_id: int, items: Sequence[ActionItem]) -> list[Any]:
         """Create a task for each item (all or nothing when the task service supports one transaction)."""
-        service = getattr(self.hub, "tasks", None)
+        service = self.tasks
         if service is None:
             raise ValidationError("The task board is not available, so action items cannot be accepted yet.")
         if not items:
@@ -1347,10 +1373,10 @@ class Assistant:
         publish = getattr(service, "publish", None)
         effects_cls = _effects_class(service)
         if insert is not None and publish is not None and effects_cls is not None:
-            from .authz import require
+            from collab_core.people.roles import require
 
             effects = effects_cls()
-            with write_tx(self.hub.engine) as conn:
+            with write_tx(self.engine) as conn:
                 require(conn, actor_id, project_id, "task_write")
                 ids = [
                     insert(

@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Engine, and_, func, select, update
 
-from .db import utcnow, write_tx
-from .errors import ValidationError
-from .models import Message
-from .schema import memberships, mentions, messages, projects, users
+from collab_core.errors import ValidationError
+from collab_core.models import Message
+from collab_core.store.engine import utcnow, write_tx
+from collab_core.store.schema import memberships, mentions, messages, projects, users
 
 if TYPE_CHECKING:
-    from .notify import Notifier
+    from collab_core.outbox.webhooks import Notifier
 
 # '@' at the start or after a character that cannot be part of an e-mail's local part.
 _AT = re.compile(r"(?:^|(?<=[^\w.+\-]))@", re.UNICODE)

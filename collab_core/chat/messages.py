@@ -18,17 +18,17 @@ from typing import Any
 from sqlalchemy import Connection, Engine, and_, bindparam, func, or_, select, update
 from sqlalchemy.sql import Select
 
-from . import audit
-from .accounts import Accounts
-from .authz import require
-from .db import utcnow, write_tx
-from .errors import NotFoundError, PermissionDeniedError, ValidationError
-from .memory import IndexItem, MemoryIndex
-from .models import AuthorGroup, Contribution, Message, Page, TimeFilter
-from .schema import message_terms, messages, users
-from .settings import Settings
-from .sqlfn import local_day, local_hour, local_weekday, message_local_day
-from .text import clean_content, index_terms
+from collab_core.errors import NotFoundError, PermissionDeniedError, ValidationError
+from collab_core.memory.index import IndexItem, MemoryIndex
+from collab_core.memory.text import clean_content, index_terms
+from collab_core.models import AuthorGroup, Contribution, Message, Page, TimeFilter
+from collab_core.people import audit
+from collab_core.people.accounts import Accounts
+from collab_core.people.roles import require
+from collab_core.settings import Settings
+from collab_core.store.engine import utcnow, write_tx
+from collab_core.store.schema import message_terms, messages, users
+from collab_core.store.sqlfn import local_day, local_hour, local_weekday, message_local_day
 
 log = logging.getLogger(__name__)
 

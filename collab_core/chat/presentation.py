@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
 
-from .models import Message
+from collab_core.models import Message
 
 # Avatar colours: readable with white text, distinct for neighbours in the list.
 AVATAR_COLOURS = (

@@ -12,10 +12,10 @@ from datetime import date, tzinfo
 
 from sqlalchemy import func, select
 
-from .messages import MAX_PAGE, MessageService
-from .models import AuthorGroup, Message, TimeFilter
-from .presentation import local_time
-from .schema import messages as messages_table
+from collab_core.chat.messages import MAX_PAGE, MessageService
+from collab_core.chat.presentation import local_time
+from collab_core.models import AuthorGroup, Message, TimeFilter
+from collab_core.store.schema import messages as messages_table
 
 CHAT_PAGE = 50
 

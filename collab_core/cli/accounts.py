@@ -1,4 +1,4 @@
-"""Extra CLI commands registered by feature modules (accounts, members, migrate)."""
+"""Account and membership commands: user add/passwd/disable/enable/list, member add/remove/list."""
 
 from __future__ import annotations
 
@@ -8,12 +8,10 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from .authz import ROLES
-from .cli import _EXTENSIONS, _open_hub, _project_id, command, emit
-from .errors import NotFoundError, ValidationError
-from .settings import Settings
-
-# -- accounts and members ---------------------------------------------------------------------------
+from collab_core.cli.common import command, emit, open_hub, project_id
+from collab_core.errors import NotFoundError, ValidationError
+from collab_core.people.roles import ROLES
+from collab_core.settings import Settings
 
 
 def read_new_password(stream: Any = None, *, confirm: bool | None = None) -> str:
@@ -59,7 +57,7 @@ def _user_payload(u: Any) -> dict[str, Any]:
 def _user(args: argparse.Namespace, settings: Settings) -> int:
     if args.user_command == "add":
         password = read_new_password()
-        hub = _open_hub(settings)
+        hub = open_hub(settings)
         try:
             user = hub.auth.create_account(
                 actor_id=None,
@@ -74,7 +72,7 @@ def _user(args: argparse.Namespace, settings: Settings) -> int:
         emit(args, _user_payload(user), f"Created user {user.username!r}{role}.")
         return 0
     if args.user_command == "passwd":
-        hub = _open_hub(settings)
+        hub = open_hub(settings)
         try:
             user = _find_user(hub, args.name)
             password = read_new_password()
@@ -84,7 +82,7 @@ def _user(args: argparse.Namespace, settings: Settings) -> int:
         emit(args, {"username": user.username, "password_changed": True}, f"Password of {user.username!r} changed.")
         return 0
     if args.user_command in ("disable", "enable"):
-        hub = _open_hub(settings)
+        hub = open_hub(settings)
         try:
             user = _find_user(hub, args.name)
             user = hub.auth.set_disabled(actor_id=None, user_id=user.id, disabled=args.user_command == "disable")
@@ -92,7 +90,7 @@ def _user(args: argparse.Namespace, settings: Settings) -> int:
             hub.close()
         emit(args, _user_payload(user), f"User {user.username!r} {args.user_command}d.")
         return 0
-    hub = _open_hub(settings)  # list
+    hub = open_hub(settings)  # list
     try:
         accounts = hub.auth.list_accounts(actor_id=None)
     finally:
@@ -111,9 +109,9 @@ def _user(args: argparse.Namespace, settings: Settings) -> int:
 
 @command("member")
 def _member(args: argparse.Namespace, settings: Settings) -> int:
-    hub = _open_hub(settings)
+    hub = open_hub(settings)
     try:
-        pid = _project_id(hub, args.project)
+        pid = project_id(hub, args.project)
         if args.member_command == "add":
             user = _find_user(hub, args.user)
             m = hub.accounts.set_member(actor_id=None, project_id=pid, user_id=user.id, role=args.role)
@@ -134,7 +132,7 @@ def _member(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _register_accounts(sub: Any, add: Callable[[str, str], argparse.ArgumentParser]) -> None:
+def add_parsers(sub: Any, add: Callable[[str, str], argparse.ArgumentParser]) -> None:
     def leaf(parent: Any, name: str, help_text: str) -> argparse.ArgumentParser:
         p = parent.add_parser(name, help=help_text, description=help_text)
         # SUPPRESS keeps `user --json add` working as well as `user add --json`.
@@ -170,10 +168,3 @@ def _register_accounts(sub: Any, add: Callable[[str, str], argparse.ArgumentPars
     q.add_argument("user")
     q = leaf(members_sub, "list", "list the members of PROJECT with their roles")
     q.add_argument("project")
-
-
-_EXTENSIONS.append(_register_accounts)
-
-
-# `migrate --to URL` (the module registers its own command).
-from . import migrate as _migrate  # noqa: E402, F401

@@ -17,12 +17,12 @@ from typing import Any
 
 from sqlalchemy import select
 
-from .assistant import Assistant, ContextMessage
-from .datasets import Dataset, import_dataset, load_dataset
-from .embeddings import Embedder, build_embedder
-from .hub import Hub
-from .schema import messages
-from .settings import Settings
+from collab_core.assistant.service import Assistant, ContextMessage
+from collab_core.hub import Hub, assistant_for
+from collab_core.memory.embeddings import Embedder, build_embedder
+from collab_core.ops.datasets import Dataset, import_dataset, load_dataset
+from collab_core.settings import Settings
+from collab_core.store.schema import messages
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,7 @@ def evaluate_context(
             hub = Hub.open(replace(settings, data_dir=Path(tmp), database_url=""), embedder=embedder)
             try:
                 project_id, _ = import_dataset(hub, dataset, project_name=dataset.name)
-                assistant = Assistant(hub=hub, llm=None)
+                assistant = assistant_for(hub, llm=None)
                 method = assistant.counter.method
                 full = full_history_tokens(assistant, hub, project_id)
                 ds_scores = score_dataset(assistant, hub, project_id, dataset)

@@ -18,11 +18,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from .embeddings import build_embedder
-from .hub import Hub
-from .messages import ImportItem, passage_text
-from .pg import scratch_database
-from .settings import Settings
+from collab_core.chat.messages import ImportItem, passage_text
+from collab_core.hub import Hub
+from collab_core.memory.embeddings import build_embedder
+from collab_core.settings import Settings
+from collab_core.store.pg import scratch_database
 
 AUTHORS = ["Minji", "Daniel", "Jiwoo", "Emily", "Hyunwoo"]
 _KO_TOPICS = ["배포", "일정", "디자인", "회의", "예산", "테스트", "온보딩", "송금", "로그인", "알림"]

@@ -1,12 +1,12 @@
 """Benchmark report helpers: a store-side run at scale, and the docs/benchmarks.md table + SVG chart.
 
-``python -m collab_core.benchreport store --messages 100000 [--database-url embedded]`` measures
+``python -m collab_core.evals.benchreport store --messages 100000 [--database-url embedded]`` measures
 what the SQL database and the vector store cost at scale without re-embedding every message: the
 distinct synthetic sentences are embedded once with the real embedder and each message's vector is
 that sentence's vector plus a little noise (so 100k distinct, realistically clustered points).
 Keyword search, vector search, timeline and contributions then run exactly as in the app.
 
-``python -m collab_core.benchreport render RESULT.json... --svg docs/bench_search_p95.svg`` prints
+``python -m collab_core.evals.benchreport render RESULT.json... --svg docs/bench_search_p95.svg`` prints
 the markdown table and writes the chart (hand-written SVG: no plotting library needed).
 """
 
@@ -27,10 +27,10 @@ from typing import Any
 import numpy as np
 from sqlalchemy import bindparam, select, update
 
-from .bench import QUERIES, _pct, synthetic_messages
-from .messages import passage_text
-from .pg import scratch_database
-from .settings import Settings
+from collab_core.chat.messages import passage_text
+from collab_core.evals.bench import QUERIES, _pct, synthetic_messages
+from collab_core.settings import Settings
+from collab_core.store.pg import scratch_database
 
 
 def _base_text(author: str, content: str) -> str:
@@ -41,12 +41,12 @@ def store_bench(
     settings: Settings, *, messages: int, database_url: str | None = None, noise: float = 0.03
 ) -> dict[str, Any]:
     """Store-side figures at `messages` messages (see the module docstring)."""
-    from .embeddings import build_embedder
-    from .hub import Hub
-    from .memory import IndexItem
-    from .schema import messages as messages_table
-    from .schema import users
-    from .text import tokenize
+    from collab_core.hub import Hub
+    from collab_core.memory.embeddings import build_embedder
+    from collab_core.memory.index import IndexItem
+    from collab_core.memory.text import tokenize
+    from collab_core.store.schema import messages as messages_table
+    from collab_core.store.schema import users
 
     items = synthetic_messages(messages)
     embedder = build_embedder(settings)
@@ -258,7 +258,7 @@ def svg_chart(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m collab_core.benchreport")
+    parser = argparse.ArgumentParser(prog="python -m collab_core.evals.benchreport")
     sub = parser.add_subparsers(dest="cmd", required=True)
     s = sub.add_parser("store", help="store-side figures at scale (one JSON line)")
     s.add_argument("--messages", type=int, default=100_000)

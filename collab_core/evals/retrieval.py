@@ -11,11 +11,11 @@ from typing import Any
 
 from sqlalchemy import select
 
-from .datasets import import_dataset, load_dataset
-from .embeddings import Embedder, build_embedder
-from .hub import Hub
-from .schema import messages
-from .settings import Settings
+from collab_core.hub import Hub
+from collab_core.memory.embeddings import Embedder, build_embedder
+from collab_core.ops.datasets import import_dataset, load_dataset
+from collab_core.settings import Settings
+from collab_core.store.schema import messages
 
 
 def evaluate(

@@ -12,8 +12,8 @@ from typing import Protocol
 
 import numpy as np
 
-from .errors import IndexingError
-from .settings import Settings
+from collab_core.errors import IndexingError
+from collab_core.settings import Settings
 
 
 class Embedder(Protocol):

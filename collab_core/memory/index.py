@@ -24,9 +24,9 @@ from typing import Any
 
 import numpy as np
 
-from .embeddings import Embedder
-from .errors import IndexingError
-from .settings import Settings
+from collab_core.errors import IndexingError
+from collab_core.memory.embeddings import Embedder
+from collab_core.settings import Settings
 
 os.environ["MEM0_TELEMETRY"] = "False"  # before mem0 is imported anywhere
 
@@ -158,7 +158,7 @@ class MemoryIndex:
         self.embedder = embedder
         self._key = f"collab-{id(embedder)}"
         _EMBEDDERS[self._key] = embedder
-        EmbedderFactory.provider_to_class["collab_core"] = "collab_core.memory._Mem0Embedder"
+        EmbedderFactory.provider_to_class["collab_core"] = "collab_core.memory.index._Mem0Embedder"
         # Mem0 validates provider names against a fixed list; our provider is registered above,
         # so the config is built without that validation (the one seam, kept here).
         self._embedder_config = EmbedderConfig.model_construct(
@@ -197,7 +197,7 @@ class MemoryIndex:
             # One psycopg 3 pool for every project's collection, sized like the SQL pool.
             from psycopg_pool import ConnectionPool
 
-            from .pg import libpq_url
+            from collab_core.store.pg import libpq_url
 
             return ConnectionPool(
                 conninfo=libpq_url(self.settings.resolved_database_url),
@@ -319,7 +319,7 @@ class MemoryIndex:
 
     def _ensure_pg_collection(self, mem: Any) -> None:
         """Create the project's pgvector table (HNSW index) once, under a cluster-wide advisory lock."""
-        from .pg import advisory_key
+        from collab_core.store.pg import advisory_key
 
         key = advisory_key(_PG_DDL_LOCK)
         try:
@@ -504,7 +504,7 @@ class MemoryIndex:
         two app servers never drop or build the same index at once."""
         import psycopg
 
-        from .pg import advisory_key, libpq_url
+        from collab_core.store.pg import advisory_key, libpq_url
 
         self._memory(project_id)  # the table exists
         key = advisory_key(f"collab:pgvector:index:{project_id}")

@@ -12,13 +12,13 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import Connection, Engine, bindparam, select, text
 
-from .authz import require
-from .memory import MemoryIndex
-from .messages import MessageService, _bound, to_local, to_utc_naive
-from .models import Message, SearchHit, TimeFilter
-from .query import asks_what_was_said, mentioned_people, parse_dates
-from .schema import memberships, messages, users
-from .text import detect_language, query_terms
+from collab_core.chat.messages import MessageService, _bound, to_local, to_utc_naive
+from collab_core.memory.index import MemoryIndex
+from collab_core.memory.query import asks_what_was_said, mentioned_people, parse_dates
+from collab_core.memory.text import detect_language, query_terms
+from collab_core.models import Message, SearchHit, TimeFilter
+from collab_core.people.roles import require
+from collab_core.store.schema import memberships, messages, users
 
 RRF_K = 5
 CANDIDATES = 200  # per side; person/date re-ranking looks this deep

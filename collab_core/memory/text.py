@@ -13,7 +13,7 @@ from functools import lru_cache
 
 import snowballstemmer
 
-from .errors import ValidationError
+from collab_core.errors import ValidationError
 
 MAX_MESSAGE_CHARS = 8000
 

@@ -8,26 +8,23 @@ Password hashes are never exported.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, select
 
-from . import audit
-from .authz import require
-from .db import utcnow, write_tx
-from .errors import BackupFormatError
-from .hub import Hub
-from .messages import ImportItem, Progress, to_local
-from .schema import memberships, messages, projects, users
+from collab_core.chat.messages import ImportItem, Progress, to_local
+from collab_core.errors import BackupFormatError
+from collab_core.hub import Hub
+from collab_core.models import BackupSection
+from collab_core.people import audit
+from collab_core.people.roles import require
+from collab_core.store.engine import utcnow, write_tx
+from collab_core.store.schema import memberships, messages, projects, users
 
 FORMAT = "collab-hub-backup"
 VERSION = 1
-
-# Feature modules add sections (tasks, meetings): name -> (export(conn, project_id) -> list,
-# validate(rows, where) -> None, restore(hub, conn, project_id, rows) -> int)
-SECTIONS: dict[str, tuple[Callable[..., list[dict[str, Any]]], Callable[..., None], Callable[..., int]]] = {}
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -92,8 +89,8 @@ def export_backup(hub: Hub, *, actor_id: int | None, project_ids: list[int] | No
                     for r in rows
                 ],
             }
-            for name, (export_fn, _, _) in SECTIONS.items():
-                project[name] = export_fn(conn, pid)
+            for section in hub.backup_sections:
+                project[section.name] = section.export(conn, pid)
             out_projects.append(project)
         user_rows = (
             conn.execute(select(users).where(users.c.id.in_(user_ids)).order_by(users.c.username)).mappings().all()
@@ -103,7 +100,8 @@ def export_backup(hub: Hub, *, actor_id: int | None, project_ids: list[int] | No
         "projects": len(out_projects),
         "messages": sum(len(p["messages"]) for p in out_projects),
     }
-    for name in SECTIONS:
+    for section in hub.backup_sections:
+        name = section.name
         counts[name] = sum(len(p[name]) for p in out_projects)
     data = {
         "format": FORMAT,
@@ -137,8 +135,8 @@ def _ts(value: Any, where: str) -> datetime:
         raise BackupFormatError(f"{where}: {value!r} is not an ISO-8601 time.") from exc
 
 
-def parse_backup(raw: bytes | str) -> dict[str, Any]:
-    """Parse and fully validate a backup; raises BackupFormatError naming the first problem."""
+def parse_backup(raw: bytes | str, sections: Sequence[BackupSection] = ()) -> dict[str, Any]:
+    """Parse and fully validate a backup (with the features' sections); raises BackupFormatError naming the first problem."""
     try:
         data = json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -169,7 +167,8 @@ def parse_backup(raw: bytes | str) -> dict[str, Any]:
             _ts(m["ts"], w)
             if not m.get("deleted_at") and not str(m["content"]).strip():
                 raise BackupFormatError(f"{w}: empty content.")
-        for name, (_, validate, _) in SECTIONS.items():
+        for section in sections:
+            name, validate = section.name, section.validate
             rows = p.get(name, [])
             if not isinstance(rows, list):
                 raise BackupFormatError(f"{where}.{name} must be a list.")
@@ -190,7 +189,7 @@ def restore_backup(
     hub: Hub, raw: bytes | str, *, actor_id: int | None, progress: Progress | None = None
 ) -> dict[str, Any]:
     """Validate, then restore. Idempotent: running it twice adds nothing the second time."""
-    data = parse_backup(raw)
+    data = parse_backup(raw, hub.backup_sections)
     added_messages = 0
     skipped_messages = 0
     section_counts: dict[str, int] = {}
@@ -248,8 +247,10 @@ def restore_backup(
         added_messages += result.added
         skipped_messages += result.skipped
         with write_tx(hub.engine) as conn:
-            for name, (_, _, restore_fn) in SECTIONS.items():
-                section_counts[name] = section_counts.get(name, 0) + restore_fn(hub, conn, project.id, p.get(name, []))
+            for section in hub.backup_sections:
+                name = section.name
+                added = section.restore(hub.accounts, conn, project.id, p.get(name, []))
+                section_counts[name] = section_counts.get(name, 0) + added
             audit.record(
                 conn,
                 actor_id=actor_id,
@@ -276,9 +277,3 @@ def _ensure_user(hub: Hub, conn: Connection, username: str, display_name: str | 
             .values(display_name=display_name)
         )
     return uid
-
-
-# Feature sections register themselves after SECTIONS exists (they import this module).
-from .tasks_backup import register as _register_task_sections  # noqa: E402
-
-_register_task_sections()

@@ -8,11 +8,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from .db import utcnow, write_tx
-from .errors import ValidationError
-from .hub import Hub
-from .messages import ImportItem, ImportResult, Progress
-from .schema import memberships
+from collab_core.chat.messages import ImportItem, ImportResult, Progress
+from collab_core.errors import ValidationError
+from collab_core.hub import Hub
+from collab_core.store.engine import utcnow, write_tx
+from collab_core.store.schema import memberships
 
 
 @dataclass(frozen=True)

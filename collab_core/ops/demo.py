@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from .db import utcnow, write_tx
-from .hub import Hub
-from .messages import ImportItem
-from .schema import memberships, users
+from collab_core.chat.messages import ImportItem
+from collab_core.hub import Hub
+from collab_core.ops.demo_board import load_board
+from collab_core.store.engine import utcnow, write_tx
+from collab_core.store.schema import memberships, users
 
 KST = timezone(timedelta(hours=9))
 
@@ -71,6 +72,9 @@ SCRIPT: list[tuple[int, str, str, str]] = [
     (4, "11:05", "Alice", "배포 완료! 🎉 모두 수고 많으셨어요. 다음 주 월요일에 회고 미팅 해요."),
 ]
 
+# The features' parts of the demo, in order: fn(hub, project_id, base) -> dict (the task board and stand-up).
+DEMO_PARTS = (load_board,)
+
 
 def load_demo(
     hub: Hub,
@@ -112,15 +116,6 @@ def load_demo(
         items.append(ImportItem(author=author.lower(), content=text, created_at=ts, external_id=f"demo-{i + 1:03d}"))
     result = hub.messages.import_items(project_id=project.id, items=items)
     extra: dict[str, Any] = {}
-    for hook in DEMO_HOOKS:
+    for hook in DEMO_PARTS:
         extra.update(hook(hub, project.id, base) or {})
     return {"project": project_name, "project_id": project.id, "messages": result.added, **extra}
-
-
-# Feature modules (tasks, meetings) add their part of the demo here: fn(hub, project_id, base) -> dict
-DEMO_HOOKS: list[Any] = []
-
-# The task board and the weekly stand-up of the tutorial.
-from .tasks_demo import load_board  # noqa: E402
-
-DEMO_HOOKS.append(load_board)

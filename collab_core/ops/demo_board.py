@@ -1,4 +1,4 @@
-"""The demo's task board and weekly stand-up, as the tutorial team lived them (registered in DEMO_HOOKS).
+"""The demo's task board and weekly stand-up, as the tutorial team lived them (listed in demo.DEMO_PARTS).
 
 The rows go in through the backup sections (stable ids, so loading the demo twice adds nothing)
 and every event is imported as the system message the live services would have posted, at the
@@ -12,12 +12,12 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from .db import write_tx
-from .meetings import structured_recap
-from .messages import ImportItem
-from .schema import meetings, messages, tasks
-from .tasks import describe_event
-from .tasks_backup import restore_meetings, restore_tasks
+from collab_core.chat.messages import ImportItem
+from collab_core.store.engine import write_tx
+from collab_core.store.schema import meetings, messages, tasks
+from collab_core.work.backup_sections import restore_meetings, restore_tasks
+from collab_core.work.meetings import structured_recap
+from collab_core.work.tasks import describe_event
 
 NAMES = {"alice": "Alice", "bob": "Bob", "carol": "Carol", "david": "David"}
 MEETING_ID = "demo-standup-1"
@@ -252,8 +252,8 @@ def load_board(hub: Any, project_id: int, base: datetime) -> dict[str, Any]:
         )
 
     with write_tx(hub.engine) as conn:
-        tasks_added = restore_tasks(hub, conn, project_id, task_rows)
-        meetings_added = restore_meetings(hub, conn, project_id, [meeting_row])
+        tasks_added = restore_tasks(hub.accounts, conn, project_id, task_rows)
+        meetings_added = restore_meetings(hub.accounts, conn, project_id, [meeting_row])
         task_ids = dict(
             conn.execute(
                 select(tasks.c.external_id, tasks.c.id).where(

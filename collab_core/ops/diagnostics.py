@@ -4,24 +4,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from sqlalchemy import func, select, text
 
-from .db import schema_revision
-from .embeddings import probe_latency_ms
-from .settings import Settings
-
-
-@dataclass
-class Check:
-    """One line of the report: status is ok, warn or fail."""
-
-    name: str
-    status: str
-    detail: str
-    data: dict[str, Any] = field(default_factory=dict)
+from collab_core.memory.embeddings import probe_latency_ms
+from collab_core.models import Check
+from collab_core.settings import Settings
+from collab_core.store.engine import schema_revision
 
 
 @dataclass
@@ -44,13 +35,9 @@ class Report:
         return "\n".join(lines)
 
 
-# Feature modules add checks (LLM reachability, webhooks): fn(hub) -> Check
-EXTRA_CHECKS: list[Callable[[Any], Check]] = []
-
-
 def diagnose(hub: Any) -> Report:
     """Run every check against an open Hub; never raises."""
-    from .schema import messages, projects, users
+    from collab_core.store.schema import messages, projects, users
 
     checks: list[Check] = []
 
@@ -161,14 +148,15 @@ def diagnose(hub: Any) -> Report:
     guarded("vector store", vector_store)
     guarded("search", search_smoke)
     guarded("llm", llm)
-    for extra in EXTRA_CHECKS:
+    # The feature checks the Hub wires (webhooks): fn(hub) -> Check
+    for extra in getattr(hub, "checks", ()):
         guarded(getattr(extra, "__name__", "check"), lambda extra=extra: extra(hub))
     return Report(checks)
 
 
 def run_diagnostics(settings: Settings) -> Report:
     """Open the hub and diagnose; a hub that cannot open is itself a failed check."""
-    from .hub import Hub
+    from collab_core.hub import Hub
 
     try:
         hub = Hub.open(settings)

@@ -10,23 +10,21 @@ source is read in one transaction too (a consistent snapshot), and never written
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import decimal
 import hashlib
 import json
-import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Integer, Table, func, select, text
 
-from .db import create_db_engine, migrate
-from .errors import ConflictError, ValidationError
-from .schema import messages as messages_table
-from .schema import metadata
-from .settings import Settings
+from collab_core.errors import ConflictError, ValidationError
+from collab_core.settings import Settings
+from collab_core.store.engine import create_db_engine, migrate
+from collab_core.store.schema import messages as messages_table
+from collab_core.store.schema import metadata
 
 # Index bookkeeping is rebuilt on the target (new vector ids), so it is not part of the content.
 VOLATILE_COLUMNS: dict[str, frozenset[str]] = {"messages": frozenset({"index_state", "memory_id", "index_error"})}
@@ -260,8 +258,8 @@ def run_migration(
         index_checks: dict[int, tuple[int, int]] = {}
         if index:
             say("rebuilding the memory index on the target…")
-            from .embeddings import build_embedder
-            from .hub import Hub
+            from collab_core.hub import Hub
+            from collab_core.memory.embeddings import build_embedder
 
             hub = Hub.open(target_settings, embedder=embedder or build_embedder(target_settings))
             try:
@@ -300,42 +298,6 @@ def run_migration(
         target.dispose()
 
 
-def _register() -> None:
-    from .cli import _EXTENSIONS, Progress, command, emit
-
-    @command("migrate")
-    def _migrate(args: argparse.Namespace, settings: Settings) -> int:
-        say = (lambda m: print(m, file=sys.stderr, flush=True)) if not args.json else (lambda _m: None)
-        bar = Progress(not args.json, "reindex")
-        try:
-            report = run_migration(settings, args.to, force=args.force, index=not args.no_index, say=say, progress=bar)
-        finally:
-            bar.close()
-        emit(args, report.as_dict(), report.as_text())
-        return 0 if report.ok else 1
-
-    def _parser(_sub: Any, add: Callable[[str, str], argparse.ArgumentParser]) -> None:
-        p = add(
-            "migrate",
-            "copy everything from the configured database (SQLite data dir by default) to another database, "
-            "rebuild its memory index and verify counts and checksums on both sides; stop the app first",
-        )
-        p.add_argument("--to", required=True, help="target URL, e.g. postgresql+psycopg://USER:PASS@HOST:5432/DB")
-        p.add_argument(
-            "--force",
-            "--allow-non-empty",
-            dest="force",
-            action="store_true",
-            help="the target has data: delete it first (otherwise a non-empty target is refused)",
-        )
-        p.add_argument("--no-index", action="store_true", help="copy SQL only; run reindex on the target later")
-
-    _EXTENSIONS.append(_parser)
-
-
 def iter_tables() -> Iterable[str]:
     """Names of the tables migrate copies, in dependency order."""
     return [t.name for t in metadata.sorted_tables]
-
-
-_register()

@@ -22,13 +22,13 @@ from urllib.parse import urlsplit
 import httpx
 from sqlalchemy import Connection, Engine, func, select, update
 
-from . import audit
-from .authz import require
-from .db import utcnow, write_tx
-from .diagnostics import EXTRA_CHECKS, Check
-from .errors import ValidationError
-from .schema import projects, webhook_deliveries
-from .settings import Settings
+from collab_core.errors import ValidationError
+from collab_core.models import Check
+from collab_core.people import audit
+from collab_core.people.roles import require
+from collab_core.settings import Settings
+from collab_core.store.engine import utcnow, write_tx
+from collab_core.store.schema import projects, webhook_deliveries
 
 log = logging.getLogger(__name__)
 
@@ -398,7 +398,3 @@ def webhook_check(hub: Any) -> Check:
         detail += f"; newest failure ({last.event}, project {last.project_id}): {last.last_error}"
         return Check("webhooks", "warn", detail, data)
     return Check("webhooks", "ok", detail, data)
-
-
-if webhook_check not in EXTRA_CHECKS:
-    EXTRA_CHECKS.append(webhook_check)

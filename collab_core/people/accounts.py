@@ -8,13 +8,13 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.exc import IntegrityError
 
-from . import audit
-from .authz import ROLES, require
-from .db import utcnow, write_tx
-from .errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
-from .models import Member, Project, User
-from .schema import memberships, projects, users
-from .text import clean_name
+from collab_core.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
+from collab_core.memory.text import clean_name
+from collab_core.models import Member, Project, User
+from collab_core.people import audit
+from collab_core.people.roles import ROLES, require
+from collab_core.store.engine import utcnow, write_tx
+from collab_core.store.schema import memberships, projects, users
 
 _USERNAME = re.compile(r"^[^\W][\w.\-]{0,31}$", re.UNICODE)
 
@@ -301,7 +301,7 @@ class Accounts:
         """The owner deletes a project: messages, tasks, meetings and memberships leave SQL and the
         project's memory collection is dropped. The audit log keeps the record of the deletion.
         """
-        from .schema import audit_log, message_terms, messages
+        from collab_core.store.schema import audit_log, message_terms, messages
 
         with write_tx(self.engine) as conn:
             require(conn, actor_id, project_id, "delete_project")

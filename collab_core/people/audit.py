@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, or_, select
 
-from .db import utcnow
-from .schema import audit_log, users
+from collab_core.store.engine import utcnow
+from collab_core.store.schema import audit_log, users
 
 
 @dataclass(frozen=True)

@@ -25,10 +25,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, Engine, func, select
 
-from . import audit
-from .accounts import Accounts, username_key, validate_username
-from .db import utcnow, write_tx
-from .errors import (
+from collab_core.errors import (
     AccountLockedError,
     AuthenticationError,
     ConflictError,
@@ -36,8 +33,11 @@ from .errors import (
     PermissionDeniedError,
     ValidationError,
 )
-from .models import User
-from .schema import login_attempts, users
+from collab_core.models import User
+from collab_core.people import audit
+from collab_core.people.accounts import Accounts, username_key, validate_username
+from collab_core.store.engine import utcnow, write_tx
+from collab_core.store.schema import login_attempts, users
 
 MAX_FAILURES = 5
 WINDOW = timedelta(minutes=15)
@@ -435,7 +435,7 @@ def _active_admins(conn: Connection) -> int:
 def _serialise_account_creation(conn: Connection) -> None:
     """SQLite's BEGIN IMMEDIATE already serialises writers; PostgreSQL needs an explicit lock."""
     if conn.dialect.name == "postgresql":
-        from .pg import advisory_key
+        from collab_core.store.pg import advisory_key
 
         conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({advisory_key('collab:accounts')})")
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, select
 
-from .errors import NotFoundError, PermissionDeniedError
-from .schema import memberships, projects, users
+from collab_core.errors import NotFoundError, PermissionDeniedError
+from collab_core.store.schema import memberships, projects, users
 
 ROLES = ("owner", "admin", "member", "viewer")
 _RANK = {"viewer": 1, "member": 2, "admin": 3, "owner": 4}

@@ -12,7 +12,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import StaticPool
 
-from .settings import Settings
+from collab_core.settings import Settings
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -51,7 +51,7 @@ def create_db_engine(settings: Settings) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
-    from .pg import sqlalchemy_url
+    from collab_core.store.pg import sqlalchemy_url
 
     return create_engine(
         sqlalchemy_url(url),  # postgresql:// (as providers print it) means psycopg 3 here
@@ -78,7 +78,7 @@ def migrate(engine: Engine) -> None:
     with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             # Several app servers may start at once: one migrates, the others wait and find head.
-            from .pg import advisory_key
+            from collab_core.store.pg import advisory_key
 
             conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({advisory_key('collab:migrate')})")
         cfg.attributes["connection"] = conn

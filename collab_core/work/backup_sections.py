@@ -1,4 +1,4 @@
-"""Backup sections for tasks and meetings (registered in backup.SECTIONS; the demo reuses them).
+"""Backup sections for tasks and meetings (the Hub lists them as backup sections; the demo reuses them).
 
 Rows refer to people by username and to each other by stable external ids (tasks and meetings
 keep theirs from migration 0002; messages by their own external id), so a restore maps them onto
@@ -13,8 +13,8 @@ from typing import Any
 
 from sqlalchemy import Connection, select, update
 
-from .errors import BackupFormatError
-from .schema import (
+from collab_core.errors import BackupFormatError
+from collab_core.store.schema import (
     action_items,
     agenda_items,
     meeting_attendees,
@@ -25,7 +25,7 @@ from .schema import (
     tasks,
     users,
 )
-from .tasks import EVENTS, PRIORITIES, STATUSES
+from collab_core.work.tasks import EVENTS, PRIORITIES, STATUSES
 
 # -- helpers -------------------------------------------------------------------------------------
 
@@ -85,14 +85,14 @@ def _usernames(conn: Connection, ids: set[int]) -> dict[int, str]:
 class _Users:
     """username -> local id, creating password-less accounts for unknown names (like message import)."""
 
-    def __init__(self, hub: Any, conn: Connection) -> None:
-        self.hub, self.conn, self.ids = hub, conn, {}
+    def __init__(self, accounts: Any, conn: Connection) -> None:
+        self.accounts, self.conn, self.ids = accounts, conn, {}
 
     def __call__(self, name: str | None) -> int | None:
         if not name:
             return None
         if name not in self.ids:
-            self.ids[name] = self.hub.accounts.ensure_user(self.conn, name)
+            self.ids[name] = self.accounts.ensure_user(self.conn, name)
         return self.ids[name]
 
 
@@ -241,7 +241,7 @@ def validate_tasks(rows: list[Any], where: str) -> None:
             _ts(c["at"], cw)
 
 
-def restore_tasks(hub: Any, conn: Connection, project_id: int, rows: list[dict[str, Any]]) -> int:
+def restore_tasks(accounts: Any, conn: Connection, project_id: int, rows: list[dict[str, Any]]) -> int:
     """Insert the tasks not yet in the project (by external id) with their history and comments."""
     if not rows:
         return 0
@@ -252,7 +252,7 @@ def restore_tasks(hub: Any, conn: Connection, project_id: int, rows: list[dict[s
             )
         ).scalars()
     )
-    user = _Users(hub, conn)
+    user = _Users(accounts, conn)
     meeting_ids = dict(
         conn.execute(
             select(meetings.c.external_id, meetings.c.id).where(
@@ -459,7 +459,7 @@ def validate_meetings(rows: list[Any], where: str) -> None:
             raise BackupFormatError(f"{w}: tasks must be task ids.")
 
 
-def restore_meetings(hub: Any, conn: Connection, project_id: int, rows: list[dict[str, Any]]) -> int:
+def restore_meetings(accounts: Any, conn: Connection, project_id: int, rows: list[dict[str, Any]]) -> int:
     """Insert the meetings not yet in the project, then link their tasks and action items."""
     if not rows:
         return 0
@@ -470,7 +470,7 @@ def restore_meetings(hub: Any, conn: Connection, project_id: int, rows: list[dic
             )
         ).scalars()
     )
-    user = _Users(hub, conn)
+    user = _Users(accounts, conn)
     task_ids = dict(
         conn.execute(
             select(tasks.c.external_id, tasks.c.id).where(
@@ -539,11 +539,3 @@ def restore_meetings(hub: Any, conn: Connection, project_id: int, rows: list[dic
             )
         added += 1
     return added
-
-
-def register() -> None:
-    """Add the sections to backup.SECTIONS (tasks first: meetings link to them)."""
-    from .backup import SECTIONS
-
-    SECTIONS.setdefault("tasks", (export_tasks, validate_tasks, restore_tasks))
-    SECTIONS.setdefault("meetings", (export_meetings, validate_meetings, restore_meetings))

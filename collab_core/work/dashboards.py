@@ -20,13 +20,13 @@ import pandas as pd
 import plotly.graph_objects as go
 from sqlalchemy import Engine, func, select
 
-from .accounts import Accounts
-from .i18n import register, t
-from .messages import MessageService
-from .presentation import CHART_COLOURS, OTHERS_COLOUR, local_time, utc_offset_minutes, weekday_names
-from .schema import messages as messages_table
-from .schema import users
-from .sqlfn import local_day, local_hour
+from collab_core.chat.messages import MessageService
+from collab_core.chat.presentation import CHART_COLOURS, OTHERS_COLOUR, local_time, utc_offset_minutes, weekday_names
+from collab_core.i18n import register, t
+from collab_core.people.accounts import Accounts
+from collab_core.store.schema import messages as messages_table
+from collab_core.store.schema import users
+from collab_core.store.sqlfn import local_day, local_hour
 
 register(
     {

@@ -17,11 +17,12 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, func, select, update
 
-from .authz import require
-from .db import utcnow, write_tx
-from .errors import ConflictError, NotFoundError, ValidationError
-from .schema import action_items, agenda_items, meeting_attendees, meetings, tasks, users
-from .tasks import (
+from collab_core.errors import ConflictError, NotFoundError, ValidationError
+from collab_core.memory.text import clean_content, clean_name
+from collab_core.people.roles import require
+from collab_core.store.engine import utcnow, write_tx
+from collab_core.store.schema import action_items, agenda_items, meeting_attendees, meetings, tasks, users
+from collab_core.work.tasks import (
     Effects,
     PendingPost,
     TaskService,
@@ -31,11 +32,10 @@ from .tasks import (
     member_name,
     publish_effects,
 )
-from .text import clean_content, clean_name
 
 if TYPE_CHECKING:
-    from .messages import MessageService
-    from .notify import Notifier
+    from collab_core.chat.messages import MessageService
+    from collab_core.outbox.webhooks import Notifier
 
 log = logging.getLogger(__name__)
 

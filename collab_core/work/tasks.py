@@ -18,19 +18,19 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, and_, func, or_, select, update
 
-from . import audit
-from .authz import require
-from .db import utcnow, write_tx
-from .errors import ConflictError, NotFoundError, ValidationError
-from .schema import meetings, memberships, messages, task_comments, task_events, tasks, users
-from .text import clean_content, clean_name
+from collab_core.errors import ConflictError, NotFoundError, ValidationError
+from collab_core.memory.text import clean_content, clean_name
+from collab_core.people import audit
+from collab_core.people.roles import require
+from collab_core.store.engine import utcnow, write_tx
+from collab_core.store.schema import meetings, memberships, messages, task_comments, task_events, tasks, users
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .messages import MessageService
-    from .models import Message
-    from .notify import Notifier
+    from collab_core.chat.messages import MessageService
+    from collab_core.models import Message
+    from collab_core.outbox.webhooks import Notifier
 
 log = logging.getLogger(__name__)
 

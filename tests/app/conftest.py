@@ -36,7 +36,7 @@ class AppEnv:
         self.hub.accounts.set_member(actor_id=owner.id, project_id=project.id, user_id=user.id, role=role)
 
     def demo(self, owner: User) -> int:
-        from collab_core.demo import load_demo
+        from collab_core.ops.demo import load_demo
 
         return int(load_demo(self.hub, owner_id=owner.id)["project_id"])
 

@@ -9,8 +9,8 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from collab_core import audit
-from collab_core.schema import messages
+from collab_core.people import audit
+from collab_core.store.schema import messages
 from tests.app.conftest import AppEnv, texts
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from collab_core.presentation import safe_markdown
+from collab_core.chat.presentation import safe_markdown
 from tests.app.conftest import AppEnv, texts
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
-from collab_core.auth import GENERIC_FAILURE
+from collab_core.people.auth import GENERIC_FAILURE
 from tests.app.conftest import AppEnv, texts
 
 SSO_SECRETS = {

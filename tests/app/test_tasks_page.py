@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from collab_core.presentation import escape_markdown
+from collab_core.chat.presentation import escape_markdown
 from tests.app.conftest import AppEnv, texts
 
 

@@ -190,7 +190,7 @@ def prepare_data(
                 hub.accounts.set_member(actor_id=created[0].id, project_id=p.id, user_id=u.id, role="member")
             out["projects"][project] = p.id
         if demo:
-            from collab_core.demo import load_demo
+            from collab_core.ops.demo import load_demo
 
             owner = created[0].id if created else None
             info = load_demo(hub, owner_id=owner)

@@ -8,6 +8,7 @@ from dataclasses import replace
 
 import pytest
 
+from collab_core.assistant.llm import LLM, TokenCounter, build_client, estimate_tokens, parse_json
 from collab_core.errors import (
     LLMAuthError,
     LLMError,
@@ -18,7 +19,6 @@ from collab_core.errors import (
     LLMTimeoutError,
     LLMUnreachableError,
 )
-from collab_core.llm import LLM, TokenCounter, build_client, estimate_tokens, parse_json
 from collab_core.settings import Settings
 from tests.fake_llm import FakeLLM, Reply
 
@@ -146,7 +146,7 @@ def test_probe_reports_reachability_and_a_missing_model(fake):
 
 def test_token_counter_never_downloads_and_estimates_offline(tmp_path, monkeypatch):
     monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path))  # empty cache: tiktoken would need the network
-    from collab_core import llm as llm_module
+    from collab_core.assistant import llm as llm_module
 
     llm_module._cached_encoding.cache_clear()
     counter = TokenCounter("gpt-4o-mini")

@@ -10,13 +10,13 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
-from collab_core.assistant import ActionItem
-from collab_core.db import write_tx
+from collab_core.assistant.service import ActionItem
+from collab_core.chat.messages import ImportItem
 from collab_core.errors import LLMOutputError, PermissionDeniedError
 from collab_core.hub import Hub
-from collab_core.messages import ImportItem
-from collab_core.schema import memberships
 from collab_core.settings import Settings
+from collab_core.store.engine import write_tx
+from collab_core.store.schema import memberships
 from tests.conftest import Team
 from tests.fake_llm import FakeLLM, Reply
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from collab_core.mentions import find_mentions
+from collab_core.chat.mentions import find_mentions
 
 MEMBERS = [
     (1, "bob", "Bob Kim"),

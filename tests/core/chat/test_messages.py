@@ -6,8 +6,8 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
+from collab_core.chat.messages import ImportItem
 from collab_core.errors import NotFoundError, PermissionDeniedError, ValidationError
-from collab_core.messages import ImportItem
 from collab_core.models import TimeFilter
 
 KST = timezone(timedelta(hours=9))

@@ -6,8 +6,7 @@ import csv
 import io
 from datetime import UTC, date, datetime, timedelta, timezone
 
-from collab_core.models import Message
-from collab_core.presentation import (
+from collab_core.chat.presentation import (
     author_colour,
     avatar_svg,
     avatar_url,
@@ -21,6 +20,7 @@ from collab_core.presentation import (
     viewer_timezone,
     when,
 )
+from collab_core.models import Message
 
 KST = timezone(timedelta(hours=9))
 

@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from collab_core.embeddings import OpenAICompatibleEmbedder
 from collab_core.hub import Hub
+from collab_core.memory.embeddings import OpenAICompatibleEmbedder
 from collab_core.settings import Settings
 
 
@@ -93,7 +93,7 @@ def test_full_reindex_rebuilds_the_same_results(hub, team):
 def test_an_older_cosine_collection_is_reported_and_reindex_upgrades_it(hub, team):
     from qdrant_client import models
 
-    from collab_core.diagnostics import diagnose
+    from collab_core.ops.diagnostics import diagnose
 
     if hub.memory.store_kind != "qdrant-local":
         # pgvector / Qdrant server collections have no older layout to upgrade.

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
-from collab_core.messages import ImportItem
-from collab_core.query import mentioned_people, parse_dates
-from collab_core.text import query_terms
+from collab_core.chat.messages import ImportItem
+from collab_core.memory.query import mentioned_people, parse_dates
+from collab_core.memory.text import query_terms
 
 KST = timezone(timedelta(hours=9))
 

@@ -7,10 +7,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from collab_core.backup import export_backup, restore_backup
+from collab_core.chat.messages import ImportItem
 from collab_core.errors import BackupFormatError
 from collab_core.hub import Hub
-from collab_core.messages import ImportItem
+from collab_core.ops.backup import export_backup, restore_backup
 from collab_core.settings import Settings
 
 KST = timezone(timedelta(hours=9))

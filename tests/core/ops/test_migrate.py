@@ -12,14 +12,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from collab_core.demo import load_demo
+from collab_core.chat.messages import ImportItem
 from collab_core.errors import ConflictError
 from collab_core.hub import Hub
-from collab_core.messages import ImportItem
-from collab_core.migrate import run_migration
+from collab_core.ops.demo import load_demo
+from collab_core.ops.move_database import run_migration
 from collab_core.settings import Settings
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 KST = timezone(timedelta(hours=9))
 
 
@@ -154,7 +154,7 @@ def test_non_empty_target_is_refused_unless_forced(tmp_path: Path, pg_database: 
     with engine.begin() as conn:
         conn.execute(text("UPDATE messages SET content = content || '!' WHERE id = (SELECT min(id) FROM messages)"))
     engine.dispose()
-    from collab_core.migrate import checksums
+    from collab_core.ops.move_database import checksums
 
     src_engine = create_engine(settings.resolved_database_url)
     dst_engine = create_engine(pg_database)

@@ -10,9 +10,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from collab_core.db import write_tx
-from collab_core.diagnostics import diagnose
 from collab_core.errors import PermissionDeniedError, ValidationError
+from collab_core.ops.diagnostics import diagnose
+from collab_core.store.engine import write_tx
 
 
 class Receiver:

@@ -11,8 +11,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from collab_core import audit
-from collab_core.auth import GENERIC_FAILURE, AuthService
 from collab_core.errors import (
     AccountLockedError,
     AuthenticationError,
@@ -20,9 +18,11 @@ from collab_core.errors import (
     PermissionDeniedError,
     ValidationError,
 )
-from collab_core.schema import users
+from collab_core.people import audit
+from collab_core.people.auth import GENERIC_FAILURE, AuthService
+from collab_core.store.schema import users
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 class Clock:

@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from collab_core.backup import export_backup
 from collab_core.errors import NotFoundError
 from collab_core.hub import Hub
 from collab_core.models import Project, User
+from collab_core.ops.backup import export_backup
 from collab_core.settings import Settings
 
 # Near-identical conversations; only the marker words (ALPHA / BRAVO) and small details differ.

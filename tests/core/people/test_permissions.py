@@ -18,12 +18,13 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from collab_core.assistant import ActionItem, Assistant
-from collab_core.backup import export_backup, restore_backup
+from collab_core.assistant.service import ActionItem
+from collab_core.chat.messages import ImportItem
 from collab_core.errors import NotFoundError, PermissionDeniedError
-from collab_core.hub import Hub
-from collab_core.messages import ImportItem
-from collab_core.schema import (
+from collab_core.hub import Hub, assistant_for
+from collab_core.ops.backup import export_backup, restore_backup
+from collab_core.settings import Settings
+from collab_core.store.schema import (
     agenda_items,
     audit_log,
     meeting_attendees,
@@ -35,7 +36,6 @@ from collab_core.schema import (
     task_events,
     tasks,
 )
-from collab_core.settings import Settings
 from tests.conftest import Team
 
 RANK = {"viewer": 1, "member": 2, "admin": 3, "owner": 4}
@@ -172,11 +172,11 @@ WRITES: dict[str, tuple[str, Call]] = {
     # assistant (no LLM configured: the fallback answer is saved)
     "assistant.ask": (
         "member",
-        lambda w, a: Assistant(hub=w.hub).ask(actor_id=a, project_id=w.pid, question="@ai 배포 일정은?"),
+        lambda w, a: assistant_for(w.hub).ask(actor_id=a, project_id=w.pid, question="@ai 배포 일정은?"),
     ),
     "assistant.accept_action_items": (
         "member",
-        lambda w, a: Assistant(hub=w.hub).accept_action_items(
+        lambda w, a: assistant_for(w.hub).accept_action_items(
             actor_id=a,
             project_id=w.pid,
             items=[ActionItem(title="문서 정리", owner=None, owner_id=None, due_date=None, source_message_ids=())],
@@ -266,7 +266,7 @@ def test_permission_matrix(world: World, service: str, actor: str) -> None:
 
 def test_matrix_agrees_with_the_role_table() -> None:
     """ACTIONS (what pages use to hide controls) must give the same answers as the rules above."""
-    from collab_core.authz import ACTIONS
+    from collab_core.people.roles import ACTIONS
 
     assert ACTIONS["post"] == ACTIONS["ask"] == ACTIONS["task_write"] == ACTIONS["meeting_write"] == "member"
     assert ACTIONS["delete_message"] == ACTIONS["manage_members"] == ACTIONS["restore"] == "admin"
@@ -329,7 +329,7 @@ def test_delete_project_removes_rows_and_memory_but_keeps_the_audit_record(world
         assert left.scalar_one() == 0
     assert hub.memory.count(team.pid) == 0
     assert hub.accounts.list_projects(user_id=team.owner.id) == []
-    from collab_core import audit
+    from collab_core.people import audit
 
     entry = audit.entries(hub.engine, action="project.delete")[0]
     assert (entry.actor, entry.target, entry.detail["project_id"]) == (team.owner.username, team.project.name, team.pid)

@@ -16,11 +16,11 @@ import time
 from pathlib import Path
 
 from collab_core.hub import Hub
+from collab_core.memory.text import tokenize
 from collab_core.models import Message
 from collab_core.settings import Settings
-from collab_core.text import tokenize
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def _tag(proc: int, thread: int, i: int) -> str:
@@ -121,10 +121,10 @@ def test_eight_threads_fifty_posts_each_all_saved_and_searchable(hub: Hub) -> No
 _WORKER = """
 import json, sys, time
 from pathlib import Path
-from collab_core.embeddings import LocalE5Embedder
+from collab_core.memory.embeddings import LocalE5Embedder
 from collab_core.hub import Hub
 from collab_core.settings import Settings
-from tests.core.test_concurrency import _run_writers
+from tests.core.store.test_concurrency import _run_writers
 
 args = json.loads(sys.argv[1])
 hub = Hub.open(

@@ -14,15 +14,15 @@ import psycopg
 import pytest
 from sqlalchemy import inspect, text
 
-from collab_core.db import create_db_engine, migrate, schema_revision
-from collab_core.diagnostics import Check, diagnose
+from collab_core.chat.messages import ImportItem
 from collab_core.hub import Hub
-from collab_core.memory import MemoryIndex
-from collab_core.messages import ImportItem
+from collab_core.memory.index import MemoryIndex
+from collab_core.memory.text import tokenize
 from collab_core.models import TimeFilter
-from collab_core.pg import libpq_url, sqlalchemy_url
+from collab_core.ops.diagnostics import Check, diagnose
 from collab_core.settings import Settings
-from collab_core.text import tokenize
+from collab_core.store.engine import create_db_engine, migrate, schema_revision
+from collab_core.store.pg import libpq_url, sqlalchemy_url
 
 KST = timezone(timedelta(hours=9))
 EST = timezone(timedelta(hours=-5))

@@ -5,15 +5,15 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from collab_core.dashboards import (
+from collab_core.chat.messages import ImportItem
+from collab_core.hub import Hub
+from collab_core.work.dashboards import (
     ActivityCache,
     build_dashboard,
     daily_figure,
     heatmap_figure,
     members_figure,
 )
-from collab_core.hub import Hub
-from collab_core.messages import ImportItem
 from tests.conftest import Team
 
 SEOUL = ZoneInfo("Asia/Seoul")

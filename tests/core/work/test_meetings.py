@@ -12,14 +12,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from collab_core.assistant import Assistant
-from collab_core.backup import export_backup, restore_backup
+from collab_core.assistant.llm import LLM
+from collab_core.assistant.service import Assistant
 from collab_core.errors import BackupFormatError, ConflictError, NotFoundError, PermissionDeniedError, ValidationError
-from collab_core.hub import Hub
-from collab_core.llm import LLM
-from collab_core.meetings import structured_recap
+from collab_core.hub import Hub, assistant_for
 from collab_core.models import TimeFilter
+from collab_core.ops.backup import export_backup, restore_backup
 from collab_core.settings import Settings
+from collab_core.work.meetings import structured_recap
 
 
 def meeting_messages(hub, team) -> list[str]:
@@ -189,7 +189,7 @@ def _assistant_at(hub, base_url: str) -> Assistant:
     settings = dataclasses.replace(
         hub.settings, openai_base_url=base_url, openai_api_key="test", llm_max_retries=0, llm_timeout_s=5.0
     )
-    return Assistant(hub=hub, llm=LLM(settings=settings))
+    return assistant_for(hub, llm=LLM(settings=settings))
 
 
 def test_llm_summary_when_the_assistant_has_a_model_and_recap_when_it_fails(hub, team, standup):
@@ -220,7 +220,7 @@ def test_llm_summary_when_the_assistant_has_a_model_and_recap_when_it_fails(hub,
     ended = hub.meetings.end(actor_id=owner.id, meeting_id=other.id)
     assert ended.status == "ended" and ended.summary.startswith("Meeting recap (회의 요약): Retro")
     # Without a configured model (the default hub) the recap is used as well.
-    hub.assistant = Assistant(hub=hub, llm=None)
+    hub.assistant = assistant_for(hub, llm=None)
     last = hub.meetings.start(actor_id=owner.id, project_id=team.pid, title="Last")
     assert hub.meetings.end(actor_id=owner.id, meeting_id=last.id).summary.startswith("Meeting recap")
 

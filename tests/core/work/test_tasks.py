@@ -9,7 +9,7 @@ import pytest
 
 from collab_core.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from collab_core.models import TimeFilter
-from collab_core.tasks import STATUSES, parse_status
+from collab_core.work.tasks import STATUSES, parse_status
 
 
 def task_messages(hub, team) -> list[str]:
@@ -251,7 +251,7 @@ def test_operator_changes_are_attributed_to_the_owner(hub, team):
 def test_demo_adds_the_tutorial_board_and_stand_up_once(hub):
     from datetime import datetime, timedelta, timezone
 
-    from collab_core.demo import load_demo
+    from collab_core.ops.demo import load_demo
 
     base = datetime(2025, 3, 10, tzinfo=timezone(timedelta(hours=9)))
     first = load_demo(hub, start=base)

@@ -1,0 +1,1 @@
+"""The AI assistant: the LLM client, context building, citations, answers, summaries and action items."""

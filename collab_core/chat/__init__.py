@@ -1,0 +1,1 @@
+"""Messages and what hangs off them: posting and reading, mentions, timeline views, safe presentation."""

@@ -1,0 +1,47 @@
+"""Measurement commands: eval (retrieval or assistant context) and bench."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from collab_core.cli.common import AddParser, Progress, command, emit
+from collab_core.settings import Settings
+
+
+@command("eval")
+def _eval(args: argparse.Namespace, settings: Settings) -> int:
+    ks = [int(k) for k in args.k.split(",") if k.strip()]
+    if args.assistant_context:
+        from collab_core.evals.assistant_context import evaluate_context
+
+        result = evaluate_context(args.datasets, settings=settings)
+    else:
+        from collab_core.evals.retrieval import evaluate
+
+        bar = Progress(not args.json, "eval")
+        try:
+            result = evaluate(args.datasets, settings=settings, ks=ks, progress=bar.tick)
+        finally:
+            bar.close()
+    emit(args, result, None)
+    return 0
+
+
+@command("bench")
+def _bench(args: argparse.Namespace, settings: Settings) -> int:
+    from collab_core.evals.bench import run_bench
+
+    result = run_bench(settings, messages=args.messages, progress=not args.json, database_url=args.database_url or None)
+    emit(args, result, None)
+    return 0
+
+
+def add_parsers(_sub: Any, add: AddParser) -> None:
+    p = add("eval", "recall@k of the hybrid search on datasets (fresh temporary data dir each)")
+    p.add_argument("datasets", nargs="+", help="DATASET.json files")
+    p.add_argument("--k", default="5,10,20", help="cut-offs, comma separated (default 5,10,20)")
+    p.add_argument("--assistant-context", action="store_true", help="measure the assistant's context instead")
+    p = add("bench", "benchmark ingest, post, search, timeline and contributions in a temporary data dir")
+    p.add_argument("--messages", type=int, default=10_000, help="number of messages (default 10000)")
+    p.add_argument("--database-url", help="run against this database instead of a temporary SQLite file")

@@ -1,0 +1,1 @@
+"""Storage: the SQL engine, the table definitions, Alembic migrations and the SQLite/PostgreSQL specifics."""

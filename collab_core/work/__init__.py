@@ -1,0 +1,1 @@
+"""The team's work: tasks, meetings, dashboards, and the backup sections of tasks and meetings."""

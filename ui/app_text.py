@@ -1,0 +1,56 @@
+"""Korean and English text of the app shell: title, navigation, sign-in form, project picker, roles."""
+
+from __future__ import annotations
+
+APP_TEXT: dict[str, dict[str, str]] = {
+    "app.title": {"en": "Team Hub", "ko": "팀 허브"},
+    "app.tagline": {"en": "Your team's shared memory", "ko": "팀의 모든 대화를 기억하는 협업 공간"},
+    "nav.chat": {"en": "Chat", "ko": "채팅"},
+    "nav.timeline": {"en": "Timeline", "ko": "타임라인"},
+    "nav.contributions": {"en": "Contributions", "ko": "기여도"},
+    "nav.search": {"en": "Search", "ko": "검색"},
+    "nav.tasks": {"en": "Tasks", "ko": "작업 보드"},
+    "nav.meetings": {"en": "Meetings", "ko": "회의"},
+    "nav.inbox": {"en": "Inbox", "ko": "알림함"},
+    "nav.assistant": {"en": "Assistant", "ko": "AI 어시스턴트"},
+    "nav.admin": {"en": "Admin", "ko": "관리"},
+    "nav.account": {"en": "Sign in", "ko": "로그인"},
+    "lang.label": {"en": "Language", "ko": "언어"},
+    "auth.sign_in": {"en": "Sign in", "ko": "로그인"},
+    "auth.sign_up": {"en": "Create account", "ko": "계정 만들기"},
+    "auth.sign_out": {"en": "Sign out", "ko": "로그아웃"},
+    "auth.username": {"en": "Username", "ko": "사용자 이름"},
+    "auth.display_name": {"en": "Display name (optional)", "ko": "표시 이름 (선택)"},
+    "auth.password": {"en": "Password", "ko": "비밀번호"},
+    "auth.password_again": {"en": "Password again", "ko": "비밀번호 확인"},
+    "auth.passwords_differ": {"en": "The passwords do not match.", "ko": "비밀번호가 서로 다릅니다."},
+    "auth.first_admin": {
+        "en": "No accounts yet: the first account you create becomes the system admin.",
+        "ko": "아직 계정이 없습니다. 처음 만드는 계정이 시스템 관리자가 됩니다.",
+    },
+    "auth.signed_in_as": {"en": "Signed in as **{name}**", "ko": "**{name}** 님으로 로그인됨"},
+    "auth.welcome": {
+        "en": "Sign in to your team's shared space.",
+        "ko": "팀 공간에 로그인하세요.",
+    },
+    "project.label": {"en": "Project", "ko": "프로젝트"},
+    "project.create": {"en": "New project", "ko": "새 프로젝트"},
+    "project.name": {"en": "Project name", "ko": "프로젝트 이름"},
+    "project.description": {"en": "Description", "ko": "설명"},
+    "project.create_button": {"en": "Create project", "ko": "프로젝트 만들기"},
+    "project.load_demo": {"en": "Load the demo project", "ko": "데모 프로젝트 불러오기"},
+    "project.none": {
+        "en": "You are not in any project yet. Create one, load the demo, or ask a teammate to add you.",
+        "ko": "아직 참여한 프로젝트가 없습니다. 새로 만들거나 데모를 불러오거나, 팀원에게 초대를 요청하세요.",
+    },
+    "project.role": {"en": "Your role: {role}", "ko": "내 역할: {role}"},
+    "role.owner": {"en": "owner", "ko": "소유자"},
+    "role.admin": {"en": "admin", "ko": "관리자"},
+    "role.member": {"en": "member", "ko": "멤버"},
+    "role.viewer": {"en": "viewer", "ko": "뷰어"},
+    "common.error": {"en": "Something went wrong: {detail}", "ko": "문제가 발생했습니다: {detail}"},
+    "common.no_project": {
+        "en": "Pick or create a project in the sidebar.",
+        "ko": "사이드바에서 프로젝트를 선택하거나 만드세요.",
+    },
+}
