@@ -9,8 +9,8 @@ import streamlit as st
 
 from collab_core.chat.presentation import escape_markdown, safe_markdown, utc_offset_minutes, when
 from collab_core.errors import CollabError
-from collab_core.work.meetings import Meeting
-from collab_core.work.tasks import PRIORITIES
+from collab_core.work.meeting_values import Meeting
+from collab_core.work.task_values import PRIORITIES
 from ui.page import page_context
 from ui.session import lang, show_error, tr, viewer_tz
 from ui.tasks_board import member_options, status_label

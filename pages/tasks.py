@@ -10,7 +10,7 @@ import streamlit as st
 
 from collab_core.chat.presentation import escape_markdown
 from collab_core.errors import CollabError
-from collab_core.work.tasks import PRIORITIES, STATUSES
+from collab_core.work.task_values import PRIORITIES, STATUSES
 from ui.page import page_context
 from ui.session import lang, show_error, tr, viewer_tz
 from ui.tasks_board import (

@@ -1,5 +1,5 @@
 """The assistant in the app: asking from the chat (toggle or @ai) with a streamed, cited answer, and the
-assistant page (summaries, action items accepted into tasks). Logic lives in collab_core.assistant.service."""
+assistant page (summaries, action items accepted into tasks). Logic lives in collab_core.assistant."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from typing import Any
 
 import streamlit as st
 
-from collab_core.assistant.service import ActionItem, Citation, strip_ask_prefix
+from collab_core.assistant.questions import strip_ask_prefix
+from collab_core.assistant.values import ActionItem, Citation
 from collab_core.chat.presentation import escape_markdown, safe_markdown, when
 from collab_core.errors import CollabError, LLMError
 from collab_core.models import Message

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from collab_core.chat.messages import KINDS
+from collab_core.chat.message_values import KINDS
 from ui.session import tr
 
 

@@ -81,7 +81,7 @@ def _percentiles(values: list[float]) -> dict[str, float]:
 
 def generate(hub: Any, *, messages: int, members: int, semantic: bool = True, seed: int = 7) -> tuple[int, int]:
     """A project with `messages` messages by `members` people; returns (viewer user id, project id)."""
-    from collab_core.chat.messages import ImportItem, passage_text
+    from collab_core.chat.message_values import ImportItem, passage_text
     from collab_core.memory.index import IndexItem
 
     rng = random.Random(seed)

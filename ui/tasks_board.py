@@ -15,7 +15,7 @@ from collab_core.chat.presentation import escape_markdown, safe_markdown, when
 from collab_core.errors import CollabError
 from collab_core.hub import Hub
 from collab_core.models import Member, User
-from collab_core.work.tasks import PRIORITIES, STATUSES, Task, TaskEvent
+from collab_core.work.task_values import PRIORITIES, STATUSES, Task, TaskEvent
 from ui.session import show_error, tr
 
 STATUS_ICON = {"TODO": "📝", "IN_PROGRESS": "🚧", "REVIEW": "👀", "DONE": "✅"}

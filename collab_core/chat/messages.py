@@ -1,8 +1,7 @@
-"""Messages: post, import, timeline, grouping, contribution stats, delete (tombstones) and reindex.
+"""Messages: post, import, delete (tombstones) and reindex; the reads are in message_queries.
 
 Write path: validate -> commit the row and its keyword terms -> index in Mem0 -> mark indexed.
-If indexing fails the row stays (index_state 'failed') and reindex() repairs it later.
-"""
+If indexing fails the row stays (index_state 'failed') and reindex() repairs it later."""
 
 from __future__ import annotations
 
@@ -10,89 +9,34 @@ import contextlib
 import logging
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from dataclasses import replace as _replace
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, bindparam, func, or_, select, update
+from sqlalchemy import Connection, Engine, bindparam, select, update
 from sqlalchemy.sql import Select
 
+from collab_core.chat.message_queries import MessageQueries
+from collab_core.chat.message_values import (
+    KINDS,
+    ROLES,
+    ImportItem,
+    ImportResult,
+    Progress,
+    passage_text,
+    to_local,
+    to_utc_naive,
+)
 from collab_core.errors import NotFoundError, PermissionDeniedError, ValidationError
 from collab_core.memory.index import IndexItem, MemoryIndex
 from collab_core.memory.text import clean_content, index_terms
-from collab_core.models import AuthorGroup, Contribution, Message, Page, TimeFilter
+from collab_core.models import Message
 from collab_core.people import audit
 from collab_core.people.accounts import Accounts
 from collab_core.people.roles import require
 from collab_core.settings import Settings
 from collab_core.store.engine import utcnow, write_tx
 from collab_core.store.schema import message_terms, messages, users
-from collab_core.store.sqlfn import local_day, local_hour, local_weekday, message_local_day
-
-log = logging.getLogger(__name__)
-
-ROLES = ("user", "assistant", "system")
-KINDS = ("chat", "task", "meeting", "system")
-MAX_PAGE = 500
-
-Progress = Callable[[int, int], None]
-
-
-def passage_text(author: str, content: str) -> str:
-    """What the embedder sees for a message: the speaker, then the words."""
-    return f"{author}: {content}"
-
-
-def to_local(created_at: datetime, offset_min: int) -> datetime:
-    """Stored naive UTC -> aware datetime in the given offset."""
-    tz = timezone(timedelta(minutes=offset_min))
-    return created_at.replace(tzinfo=UTC).astimezone(tz)
-
-
-def to_utc_naive(value: datetime) -> tuple[datetime, int]:
-    """Aware (or naive = UTC) datetime -> (naive UTC, offset minutes)."""
-    if value.tzinfo is None:
-        return value, 0
-    offset = value.utcoffset() or timedelta(0)
-    return value.astimezone(UTC).replace(tzinfo=None), int(offset.total_seconds() // 60)
-
-
-def _bound(value: date | datetime | None, *, end: bool) -> datetime | None:
-    """Filter bound as naive UTC; a plain date means the whole day (end inclusive)."""
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return to_utc_naive(value)[0]
-    day = datetime.combine(value, time.min)
-    return day + timedelta(days=1) if end else day
-
-
-@dataclass(frozen=True)
-class ImportItem:
-    """One message to import (datasets, restores, demo)."""
-
-    author: str
-    content: str
-    created_at: datetime
-    role: str = "user"
-    kind: str = "chat"
-    external_id: str | None = None
-    meta: dict[str, Any] | None = None
-    # A tombstone from a backup: content is empty and the message is never indexed.
-    deleted_at: datetime | None = None
-    deleted_by: str | None = None
-
-
-@dataclass(frozen=True)
-class ImportResult:
-    """What an import did."""
-
-    added: int
-    skipped: int
-    indexed: int
-    failed: int
-
 
 _COLUMNS = (
     messages.c.id,
@@ -109,8 +53,10 @@ _COLUMNS = (
     messages.c.meta,
 )
 
+log = logging.getLogger(__name__)
 
-class MessageService:
+
+class MessageService(MessageQueries):
     """All message reads and writes, permission-checked against the acting user."""
 
     def __init__(self, engine: Engine, memory: MemoryIndex, settings: Settings) -> None:
@@ -124,8 +70,6 @@ class MessageService:
     def on_post(self, listener: Callable[[Connection, Message], None]) -> None:
         """Run `listener(conn, message)` inside the posting transaction (mentions, webhooks)."""
         self._listeners.append(listener)
-
-    # -- mapping -------------------------------------------------------------------------------
 
     def _select(self) -> Select:
         deleter = users.alias("deleter")
@@ -160,8 +104,6 @@ class MessageService:
             return {}
         rows = conn.execute(self._select().where(messages.c.id.in_(ids))).mappings().all()
         return {r["id"]: self._row(r) for r in rows}
-
-    # -- writes --------------------------------------------------------------------------------
 
     def post(
         self,
@@ -497,210 +439,3 @@ class MessageService:
                     if progress:
                         progress(start + len(chunk), len(todo))
         return ImportResult(added=0, skipped=0, indexed=total_ok, failed=total_bad)
-
-    # -- reads ---------------------------------------------------------------------------------
-
-    def get(self, *, actor_id: int | None, message_id: int) -> Message:
-        with self.engine.connect() as conn:
-            found = self.fetch(conn, [message_id]).get(message_id)
-            if found is None:
-                raise NotFoundError("That message does not exist.")
-            require(conn, actor_id, found.project_id, "read")
-        return found
-
-    def _filtered(self, project_id: int, f: TimeFilter) -> list[Any]:
-        conds = [messages.c.project_id == project_id]
-        if f.author_ids:
-            conds.append(messages.c.author_id.in_(list(f.author_ids)))
-        if f.kinds:
-            conds.append(messages.c.kind.in_(list(f.kinds)))
-        start, end = _bound(f.start, end=False), _bound(f.end, end=True)
-        if start is not None:
-            conds.append(messages.c.created_at >= start)
-        if end is not None:
-            conds.append(
-                messages.c.created_at < end if not isinstance(f.end, datetime) else messages.c.created_at <= end
-            )
-        if f.text.strip():
-            needle = f.text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            conds.append(messages.c.content.ilike(f"%{needle}%", escape="\\"))
-        return conds
-
-    def timeline(
-        self,
-        *,
-        actor_id: int | None,
-        project_id: int,
-        filters: TimeFilter = TimeFilter(),
-        newest_first: bool = False,
-        offset: int = 0,
-        limit: int = 50,
-    ) -> Page:
-        """One page of the project's messages in time order (tombstones included unless text-filtered)."""
-        limit = max(1, min(limit, MAX_PAGE))
-        offset = max(0, offset)
-        conds = self._filtered(project_id, filters)
-        order = (
-            (messages.c.created_at.desc(), messages.c.id.desc())
-            if newest_first
-            else (messages.c.created_at, messages.c.id)
-        )
-        with self.engine.connect() as conn:
-            require(conn, actor_id, project_id, "read")
-            total = conn.execute(select(func.count()).select_from(messages).where(and_(*conds))).scalar_one()
-            rows = (
-                conn.execute(self._select().where(and_(*conds)).order_by(*order).offset(offset).limit(limit))
-                .mappings()
-                .all()
-            )
-        return Page(items=[self._row(r) for r in rows], total=int(total), offset=offset, limit=limit)
-
-    def latest(
-        self, *, actor_id: int | None, project_id: int, limit: int = 50, before_id: int | None = None
-    ) -> list[Message]:
-        """The newest `limit` messages (older than before_id when paging back), oldest first."""
-        conds = [messages.c.project_id == project_id]
-        if before_id is not None:
-            conds.append(messages.c.id < before_id)
-        with self.engine.connect() as conn:
-            require(conn, actor_id, project_id, "read")
-            rows = (
-                conn.execute(
-                    self._select()
-                    .where(and_(*conds))
-                    .order_by(messages.c.id.desc())
-                    .limit(max(1, min(limit, MAX_PAGE)))
-                )
-                .mappings()
-                .all()
-            )
-        return [self._row(r) for r in reversed(rows)]
-
-    def around(self, *, actor_id: int | None, message_id: int, before: int = 5, after: int = 5) -> list[Message]:
-        """A message with its neighbours in time (search click-through)."""
-        target = self.get(actor_id=actor_id, message_id=message_id)
-        with self.engine.connect() as conn:
-            created = conn.execute(select(messages.c.created_at).where(messages.c.id == message_id)).scalar_one()
-            base = self._select().where(messages.c.project_id == target.project_id)
-            older = (
-                conn.execute(
-                    base.where(
-                        or_(
-                            messages.c.created_at < created,
-                            and_(messages.c.created_at == created, messages.c.id < message_id),
-                        )
-                    )
-                    .order_by(messages.c.created_at.desc(), messages.c.id.desc())
-                    .limit(before)
-                )
-                .mappings()
-                .all()
-            )
-            newer = (
-                conn.execute(
-                    base.where(
-                        or_(
-                            messages.c.created_at > created,
-                            and_(messages.c.created_at == created, messages.c.id > message_id),
-                        )
-                    )
-                    .order_by(messages.c.created_at, messages.c.id)
-                    .limit(after)
-                )
-                .mappings()
-                .all()
-            )
-        return [self._row(r) for r in reversed(older)] + [target] + [self._row(r) for r in newer]
-
-    def group_by_author(
-        self, *, actor_id: int | None, project_id: int, filters: TimeFilter = TimeFilter()
-    ) -> list[AuthorGroup]:
-        """Message counts per author (most active first) within the filters."""
-        conds = [*self._filtered(project_id, filters), messages.c.deleted_at.is_(None)]
-        with self.engine.connect() as conn:
-            require(conn, actor_id, project_id, "read")
-            rows = conn.execute(
-                select(
-                    messages.c.author_id,
-                    users.c.display_name,
-                    func.count().label("n"),
-                    func.min(messages.c.created_at),
-                    func.max(messages.c.created_at),
-                )
-                .join(users, users.c.id == messages.c.author_id)
-                .where(and_(*conds))
-                .group_by(messages.c.author_id, users.c.display_name)
-                .order_by(func.count().desc(), users.c.display_name)
-            ).all()
-        return [AuthorGroup(r[0], r[1], int(r[2]), _aware(r[3]), _aware(r[4])) for r in rows]
-
-    def contributions(
-        self, *, actor_id: int | None, project_id: int, filters: TimeFilter = TimeFilter()
-    ) -> list[Contribution]:
-        """Per author: messages, characters, active days (in each message's own offset), first/last."""
-        conds = [*self._filtered(project_id, filters), messages.c.deleted_at.is_(None)]
-        day = message_local_day(self.dialect, messages.c.created_at, messages.c.tz_offset_min)
-        with self.engine.connect() as conn:
-            require(conn, actor_id, project_id, "read")
-            rows = conn.execute(
-                select(
-                    messages.c.author_id,
-                    func.count(),
-                    func.coalesce(func.sum(messages.c.char_count), 0),
-                    func.count(day.distinct()),
-                    func.min(messages.c.created_at),
-                    func.max(messages.c.created_at),
-                )
-                .where(and_(*conds))
-                .group_by(messages.c.author_id)
-            ).all()
-            names = dict(
-                conn.execute(select(users.c.id, users.c.display_name).where(users.c.id.in_([r[0] for r in rows]))).all()
-            )
-        out = [
-            Contribution(r[0], names[r[0]], int(r[1]), int(r[2]), int(r[3]), _aware(r[4]), _aware(r[5])) for r in rows
-        ]
-        return sorted(out, key=lambda c: (-c.messages, c.author))
-
-    def daily_activity(
-        self, *, actor_id: int | None, project_id: int, filters: TimeFilter = TimeFilter(), utc_offset_min: int = 0
-    ) -> list[tuple[str, int, str, int]]:
-        """(day 'YYYY-MM-DD', author_id, author, count) in the viewer's offset."""
-        conds = [*self._filtered(project_id, filters), messages.c.deleted_at.is_(None)]
-        day = local_day(self.dialect, messages.c.created_at, utc_offset_min).label("day")
-        with self.engine.connect() as conn:
-            require(conn, actor_id, project_id, "read")
-            rows = conn.execute(
-                select(day, messages.c.author_id, func.count())
-                .where(and_(*conds))
-                .group_by(day, messages.c.author_id)
-                .order_by(day)
-            ).all()
-            names = dict(
-                conn.execute(select(users.c.id, users.c.display_name).where(users.c.id.in_({r[1] for r in rows}))).all()
-            )
-        return [(str(r[0]), int(r[1]), names[r[1]], int(r[2])) for r in rows]
-
-    def weekly_heatmap(
-        self, *, actor_id: int | None, project_id: int, filters: TimeFilter = TimeFilter(), utc_offset_min: int = 0
-    ) -> list[tuple[int, int, int]]:
-        """(weekday 0=Sunday, hour, count) in the viewer's offset."""
-        conds = [*self._filtered(project_id, filters), messages.c.deleted_at.is_(None)]
-        wd = local_weekday(self.dialect, messages.c.created_at, utc_offset_min).label("wd")
-        hr = local_hour(self.dialect, messages.c.created_at, utc_offset_min).label("hr")
-        with self.engine.connect() as conn:
-            require(conn, actor_id, project_id, "read")
-            rows = conn.execute(select(wd, hr, func.count()).where(and_(*conds)).group_by(wd, hr)).all()
-        return [(int(r[0]), int(r[1]), int(r[2])) for r in rows]
-
-    def counts(self, *, project_id: int | None = None) -> dict[str, int]:
-        """Message counts by index state (diagnostics; operator-level)."""
-        q = select(messages.c.index_state, func.count()).group_by(messages.c.index_state)
-        if project_id is not None:
-            q = q.where(messages.c.project_id == project_id)
-        with self.engine.connect() as conn:
-            return {k: int(v) for k, v in conn.execute(q).all()}
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    return value.replace(tzinfo=UTC) if value is not None else None

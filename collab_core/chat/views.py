@@ -12,7 +12,8 @@ from datetime import date, tzinfo
 
 from sqlalchemy import func, select
 
-from collab_core.chat.messages import MAX_PAGE, MessageService
+from collab_core.chat.message_values import MAX_PAGE
+from collab_core.chat.messages import MessageService
 from collab_core.chat.presentation import local_time
 from collab_core.models import AuthorGroup, Message, TimeFilter
 from collab_core.store.schema import messages as messages_table

@@ -17,7 +17,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from collab_core.assistant.service import Assistant, ContextMessage
+from collab_core.assistant.service import Assistant
+from collab_core.assistant.values import ContextMessage
 from collab_core.hub import Hub, assistant_for
 from collab_core.memory.embeddings import Embedder, build_embedder
 from collab_core.ops.datasets import Dataset, import_dataset, load_dataset

@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from collab_core.chat.messages import ImportItem, passage_text
+from collab_core.chat.message_values import ImportItem, passage_text
 from collab_core.hub import Hub
 from collab_core.memory.embeddings import build_embedder
 from collab_core.settings import Settings

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import bindparam, select, update
 
-from collab_core.chat.messages import passage_text
+from collab_core.chat.message_values import passage_text
 from collab_core.evals.bench import QUERIES, _pct, synthetic_messages
 from collab_core.settings import Settings
 from collab_core.store.pg import scratch_database

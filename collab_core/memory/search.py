@@ -12,7 +12,8 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import Connection, Engine, bindparam, select, text
 
-from collab_core.chat.messages import MessageService, _bound, to_local, to_utc_naive
+from collab_core.chat.message_values import _bound, to_local, to_utc_naive
+from collab_core.chat.messages import MessageService
 from collab_core.memory.index import MemoryIndex
 from collab_core.memory.query import asks_what_was_said, mentioned_people, parse_dates
 from collab_core.memory.text import detect_language, query_terms

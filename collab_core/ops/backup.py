@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from collab_core.chat.messages import ImportItem, Progress, to_local
+from collab_core.chat.message_values import ImportItem, Progress, to_local
 from collab_core.errors import BackupFormatError
 from collab_core.hub import Hub
 from collab_core.models import BackupSection

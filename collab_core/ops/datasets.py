@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from collab_core.chat.messages import ImportItem, ImportResult, Progress
+from collab_core.chat.message_values import ImportItem, ImportResult, Progress
 from collab_core.errors import ValidationError
 from collab_core.hub import Hub
 from collab_core.store.engine import utcnow, write_tx

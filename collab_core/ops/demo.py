@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from collab_core.chat.messages import ImportItem
+from collab_core.chat.message_values import ImportItem
 from collab_core.hub import Hub
 from collab_core.ops.demo_board import load_board
 from collab_core.store.engine import utcnow, write_tx

@@ -12,12 +12,12 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from collab_core.chat.messages import ImportItem
+from collab_core.chat.message_values import ImportItem
 from collab_core.store.engine import write_tx
 from collab_core.store.schema import meetings, messages, tasks
 from collab_core.work.backup_sections import restore_meetings, restore_tasks
-from collab_core.work.meetings import structured_recap
-from collab_core.work.tasks import describe_event
+from collab_core.work.meeting_values import structured_recap
+from collab_core.work.task_events import describe_event
 
 NAMES = {"alice": "Alice", "bob": "Bob", "carol": "Carol", "david": "David"}
 MEETING_ID = "demo-standup-1"

@@ -25,7 +25,7 @@ from collab_core.store.schema import (
     tasks,
     users,
 )
-from collab_core.work.tasks import EVENTS, PRIORITIES, STATUSES
+from collab_core.work.task_values import EVENTS, PRIORITIES, STATUSES
 
 # -- helpers -------------------------------------------------------------------------------------
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from collab_core.chat.messages import ImportItem
+from collab_core.chat.message_values import ImportItem
 from tests.app.conftest import AppEnv, texts
 
 

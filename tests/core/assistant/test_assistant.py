@@ -12,7 +12,7 @@ from datetime import date
 
 import pytest
 
-from collab_core.assistant.service import SYSTEM_PROMPT
+from collab_core.assistant.context import SYSTEM_PROMPT
 from collab_core.errors import (
     LLMAuthError,
     LLMRateLimitError,

@@ -10,8 +10,8 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
-from collab_core.assistant.service import ActionItem
-from collab_core.chat.messages import ImportItem
+from collab_core.assistant.values import ActionItem
+from collab_core.chat.message_values import ImportItem
 from collab_core.errors import LLMOutputError, PermissionDeniedError
 from collab_core.hub import Hub
 from collab_core.settings import Settings

@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from collab_core.chat.messages import ImportItem
+from collab_core.chat.message_values import ImportItem
 from collab_core.errors import NotFoundError, PermissionDeniedError, ValidationError
 from collab_core.models import TimeFilter
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
-from collab_core.chat.messages import ImportItem
+from collab_core.chat.message_values import ImportItem
 from collab_core.models import TimeFilter
 
 KST = timezone(timedelta(hours=9))

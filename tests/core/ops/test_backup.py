@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from collab_core.chat.messages import ImportItem
+from collab_core.chat.message_values import ImportItem
 from collab_core.errors import BackupFormatError
 from collab_core.hub import Hub
 from collab_core.ops.backup import export_backup, restore_backup

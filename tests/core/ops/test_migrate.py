@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from collab_core.chat.messages import ImportItem
+from collab_core.chat.message_values import ImportItem
 from collab_core.errors import ConflictError
 from collab_core.hub import Hub
 from collab_core.ops.demo import load_demo

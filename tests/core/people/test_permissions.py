@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from collab_core.assistant.service import ActionItem
-from collab_core.chat.messages import ImportItem
+from collab_core.assistant.values import ActionItem
+from collab_core.chat.message_values import ImportItem
 from collab_core.errors import NotFoundError, PermissionDeniedError
 from collab_core.hub import Hub, assistant_for
 from collab_core.ops.backup import export_backup, restore_backup

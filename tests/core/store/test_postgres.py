@@ -14,7 +14,7 @@ import psycopg
 import pytest
 from sqlalchemy import inspect, text
 
-from collab_core.chat.messages import ImportItem
+from collab_core.chat.message_values import ImportItem
 from collab_core.hub import Hub
 from collab_core.memory.index import MemoryIndex
 from collab_core.memory.text import tokenize

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from collab_core.chat.messages import ImportItem
+from collab_core.chat.message_values import ImportItem
 from collab_core.hub import Hub
 from collab_core.work.dashboards import (
     ActivityCache,

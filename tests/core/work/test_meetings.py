@@ -19,7 +19,7 @@ from collab_core.hub import Hub, assistant_for
 from collab_core.models import TimeFilter
 from collab_core.ops.backup import export_backup, restore_backup
 from collab_core.settings import Settings
-from collab_core.work.meetings import structured_recap
+from collab_core.work.meeting_values import structured_recap
 
 
 def meeting_messages(hub, team) -> list[str]:

@@ -9,7 +9,7 @@ import pytest
 
 from collab_core.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from collab_core.models import TimeFilter
-from collab_core.work.tasks import STATUSES, parse_status
+from collab_core.work.task_values import STATUSES, parse_status
 
 
 def task_messages(hub, team) -> list[str]:
