@@ -30,6 +30,13 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
 
 @command("bench")
 def _bench(args: argparse.Namespace, settings: Settings) -> int:
+    if args.pages:
+        from collab_core.evals.pages import run_pages_bench
+
+        pages = None if args.pages == "all" else args.pages
+        report = run_pages_bench(messages=args.messages, pages=pages, runs=args.runs)
+        emit(args, report, None)
+        return 0 if report.get("ok") else 1
     from collab_core.evals.bench import run_bench
 
     result = run_bench(settings, messages=args.messages, progress=not args.json, database_url=args.database_url or None)
@@ -45,3 +52,10 @@ def add_parsers(_sub: Any, add: AddParser) -> None:
     p = add("bench", "benchmark ingest, post, search, timeline and contributions in a temporary data dir")
     p.add_argument("--messages", type=int, default=10_000, help="number of messages (default 10000)")
     p.add_argument("--database-url", help="run against this database instead of a temporary SQLite file")
+    p.add_argument(
+        "--pages",
+        nargs="?",
+        const="all",
+        help="instead: the app's page rerun times (AppTest, in a child process); optionally which pages, comma separated",
+    )
+    p.add_argument("--runs", type=int, help="with --pages: reruns per page (default 15)")

@@ -150,3 +150,10 @@ def test_bench_reports_every_figure(tmp_path):
     ]:
         assert result[key] > 0, key
     assert result["messages"] == 300
+
+
+def test_bench_pages_runs_the_app_side_page_bench_in_a_child_process(tmp_path):
+    """collab_core never imports streamlit: `bench --pages` runs ui/pages_bench.py as its own process."""
+    report = last_json(run("bench", "--pages", "chat", "--messages", "200", "--runs", "1", "--json", data_dir=tmp_path))
+    assert report["bench"] == "app_pages" and report["messages"] == 200
+    assert set(report["pages"]) == {"chat"}
