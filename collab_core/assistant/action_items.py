@@ -13,10 +13,7 @@ import jsonschema
 from collab_core.assistant.context import _LANG_NAME, _fence
 from collab_core.assistant.questions import _named_members
 from collab_core.assistant.values import ActionItem, ActionItems, _clip, _cm, log
-from collab_core.errors import (
-    LLMOutputError,
-    ValidationError,
-)
+from collab_core.errors import LLMOutputError, ValidationError
 from collab_core.memory.query import parse_dates
 from collab_core.models import Member, Message
 from collab_core.store.engine import write_tx

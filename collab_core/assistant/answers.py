@@ -10,12 +10,7 @@ from typing import Any
 from collab_core.assistant.citations import _CitationStream, clean_citations
 from collab_core.assistant.questions import _DEADLINE_Q, _OPEN_Q, _OWNER_Q, strip_ask_prefix
 from collab_core.assistant.values import SETUP_HINT_EN, SETUP_HINT_KO, Answer, Citation, Context, _clip, _fmt_time
-from collab_core.errors import (
-    CollabError,
-    LLMError,
-    LLMOutputError,
-    ValidationError,
-)
+from collab_core.errors import CollabError, LLMError, LLMOutputError, ValidationError
 from collab_core.memory.query import asks_what_was_said
 from collab_core.memory.text import tokenize
 from collab_core.models import Message

@@ -15,9 +15,7 @@ from typing import Any
 
 from collab_core.assistant.questions import find_supersessions, strip_ask_prefix
 from collab_core.assistant.values import Context, ContextMessage, Supersession, _clip, _fmt_day, log
-from collab_core.errors import (
-    CollabError,
-)
+from collab_core.errors import CollabError
 from collab_core.memory.text import tokenize
 
 FULL_RANKS = 10  # this many best messages are shown whole (up to FULL_TOKENS)

@@ -24,10 +24,7 @@ from collab_core.assistant.values import (
     _fmt_time,
     _period_text,
 )
-from collab_core.errors import (
-    NotFoundError,
-    ValidationError,
-)
+from collab_core.errors import NotFoundError, ValidationError
 from collab_core.memory.text import detect_language
 from collab_core.models import Message, TimeFilter
 from collab_core.store.engine import utcnow, write_tx

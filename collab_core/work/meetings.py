@@ -21,13 +21,6 @@ from collab_core.memory.text import clean_content, clean_name
 from collab_core.people.roles import require
 from collab_core.store.engine import utcnow, write_tx
 from collab_core.store.schema import action_items, agenda_items, meeting_attendees, meetings, tasks, users
-from collab_core.work.task_events import Effects, PendingPost, acting_user, display_name, member_name, publish_effects
-from collab_core.work.task_values import clean_description
-from collab_core.work.tasks import TaskService
-
-if TYPE_CHECKING:
-    from collab_core.chat.messages import MessageService
-    from collab_core.outbox.webhooks import Notifier
 from collab_core.work.meeting_values import (
     MAX_DECISION,
     MAX_NOTES,
@@ -41,6 +34,13 @@ from collab_core.work.meeting_values import (
     _decision,
     structured_recap,
 )
+from collab_core.work.task_events import Effects, PendingPost, acting_user, display_name, member_name, publish_effects
+from collab_core.work.task_values import clean_description
+from collab_core.work.tasks import TaskService
+
+if TYPE_CHECKING:
+    from collab_core.chat.messages import MessageService
+    from collab_core.outbox.webhooks import Notifier
 
 log = logging.getLogger(__name__)
 

@@ -9,10 +9,10 @@ from sqlalchemy import Engine, select
 
 from collab_core.people.roles import require
 from collab_core.store.schema import memberships, task_events, tasks, users
+from collab_core.work.task_values import _PRIORITY_RANK, STATUSES, Task, TaskMetrics, _aware
 
 if TYPE_CHECKING:
     pass
-from collab_core.work.task_values import _PRIORITY_RANK, STATUSES, Task, TaskMetrics, _aware
 
 
 def _board_order(t: Task) -> tuple[int, int, date, int]:

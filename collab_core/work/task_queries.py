@@ -11,12 +11,12 @@ from sqlalchemy import Connection, and_, func, or_, select
 from collab_core.errors import NotFoundError, ValidationError
 from collab_core.people.roles import require
 from collab_core.store.schema import task_comments, task_events, tasks, users
-
-if TYPE_CHECKING:
-    pass
 from collab_core.work.task_events import _user_id
 from collab_core.work.task_metrics import _board_order, task_metrics
 from collab_core.work.task_values import STATUSES, Task, TaskComment, TaskEvent, TaskMetrics, _aware, parse_status
+
+if TYPE_CHECKING:
+    pass
 
 
 class TaskQueries:

@@ -10,11 +10,10 @@ from typing import TYPE_CHECKING, Any
 
 from collab_core.errors import ValidationError
 from collab_core.memory.text import clean_content, clean_name
+from collab_core.work.task_events import describe_event
 
 if TYPE_CHECKING:
     import pandas as pd
-
-from collab_core.work.task_events import describe_event
 
 STATUSES = ("TODO", "IN_PROGRESS", "REVIEW", "DONE")
 PRIORITIES = ("low", "normal", "high", "urgent")

@@ -20,11 +20,6 @@ from collab_core.people import audit
 from collab_core.people.roles import require
 from collab_core.store.engine import utcnow, write_tx
 from collab_core.store.schema import meetings, messages, task_comments, task_events, tasks
-
-if TYPE_CHECKING:
-    from collab_core.chat.messages import MessageService
-    from collab_core.models import Message
-    from collab_core.outbox.webhooks import Notifier
 from collab_core.work.task_events import (
     Effects,
     PendingPost,
@@ -50,6 +45,11 @@ from collab_core.work.task_values import (
     parse_priority,
     parse_status,
 )
+
+if TYPE_CHECKING:
+    from collab_core.chat.messages import MessageService
+    from collab_core.models import Message
+    from collab_core.outbox.webhooks import Notifier
 
 
 class TaskService(TaskQueries):
