@@ -6,17 +6,24 @@ import streamlit as st
 
 from deps import get_hub
 from ui import sidebar, sign_in
+from ui.digests import unsubscribe_screen, visit_banner
 from ui.session import current_user, tr
 
 st.set_page_config(page_title="Team Hub", page_icon="🧠", layout="wide")
 
 hub = get_hub()
+# An e-mail's unsubscribe link works signed in or not: its signed token names the person and digest.
+if st.query_params.get("unsubscribe"):
+    unsubscribe_screen(hub, st.query_params["unsubscribe"])
+    st.stop()
 user = current_user(hub)
 if user is None:
     sign_in.render(hub)
     st.stop()
 
 project = sidebar.render(hub, user)
+# Opening a project records the visit and shows what changed since the previous one.
+visit_banner(hub, user, project)
 
 pages = [
     st.Page("pages/chat.py", title=tr("nav.chat"), icon=":material/forum:", default=True, url_path="chat"),
