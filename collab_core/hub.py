@@ -24,6 +24,8 @@ from collab_core.models import BackupSection, Check
 from collab_core.outbox.webhooks import Notifier, webhook_check
 from collab_core.people.accounts import Accounts
 from collab_core.people.auth import AuthService
+from collab_core.people.invites import InviteService
+from collab_core.people.sessions import SessionService
 from collab_core.settings import Settings
 from collab_core.store.engine import create_db_engine, migrate
 from collab_core.work.backup_sections import (
@@ -63,6 +65,8 @@ class Hub:
     tasks: TaskService
     meetings: MeetingService
     mentions: MentionService
+    sessions: SessionService
+    invites: InviteService
     llm: LLM | None = None  # None when no LLM is configured (generation off)
     assistant: Assistant | None = None
     backup_sections: tuple[BackupSection, ...] = BACKUP_SECTIONS
@@ -96,6 +100,8 @@ class Hub:
                 engine, tasks, messages, notifier, assistant=lambda: getattr(hub, "assistant", None)
             ),
             mentions=mentions,
+            sessions=SessionService(engine, accounts, days=settings.session_days),
+            invites=InviteService(engine),
         )
         # Listeners: who hears about a posted message.
         messages.on_post(mentions.on_message)

@@ -44,6 +44,7 @@ class Settings:
     bulk_index_min: int = 5000
     webhook_timeout_s: float = 5.0
     language: str = "auto"
+    session_days: int = 14
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -79,6 +80,7 @@ class Settings:
             context_tokens=int(get("COLLAB_CONTEXT_TOKENS", "2000")),
             bulk_index_min=int(get("COLLAB_BULK_INDEX_MIN", "5000")),
             language=get("COLLAB_LANGUAGE", "auto").lower(),
+            session_days=int(get("COLLAB_SESSION_DAYS", "14")),
         )
         if settings.embedder not in EMBEDDERS:
             from collab_core.errors import ValidationError
