@@ -1,4 +1,9 @@
-"""Router: page config, sign-in gate, sidebar (project + user), then st.navigation over pages/."""
+"""Router: page config, sign-in gate, sidebar (project + user), then st.navigation over pages/.
+
+The navigation is built on every run, signed in or not: signed out it is hidden and the sign-in form
+is shown instead of the page, so any address (a shared link to /timeline?project=3) asks for a
+sign-in and then opens the page and project it names.
+"""
 
 from __future__ import annotations
 
@@ -7,23 +12,10 @@ import streamlit as st
 from deps import get_hub
 from ui import sidebar, sign_in
 from ui.digests import unsubscribe_screen, visit_banner
-from ui.session import current_user, tr
+from ui.invites import redeem_link
+from ui.session import cookie_writer, current_user, tr
 
 st.set_page_config(page_title="Team Hub", page_icon="🧠", layout="wide")
-
-hub = get_hub()
-# An e-mail's unsubscribe link works signed in or not: its signed token names the person and digest.
-if st.query_params.get("unsubscribe"):
-    unsubscribe_screen(hub, st.query_params["unsubscribe"])
-    st.stop()
-user = current_user(hub)
-if user is None:
-    sign_in.render(hub)
-    st.stop()
-
-project = sidebar.render(hub, user)
-# Opening a project records the visit and shows what changed since the previous one.
-visit_banner(hub, user, project)
 
 pages = [
     st.Page("pages/chat.py", title=tr("nav.chat"), icon=":material/forum:", default=True, url_path="chat"),
@@ -38,4 +30,24 @@ pages = [
     st.Page("pages/inbox.py", title=tr("nav.inbox"), icon=":material/notifications:", url_path="inbox"),
     st.Page("pages/admin.py", title=tr("nav.admin"), icon=":material/admin_panel_settings:", url_path="admin"),
 ]
-st.navigation(pages).run()
+
+hub = get_hub()
+# An e-mail's unsubscribe link works signed in or not: its signed token names the person and digest.
+if st.query_params.get("unsubscribe"):
+    unsubscribe_screen(hub, st.query_params["unsubscribe"])
+    st.stop()
+user = current_user(hub)
+# Built before any widget: from here on every widget id is the same on every run (the first run after a
+# sign-in included), so the first press of a sidebar button always counts.
+nav = st.navigation(pages, position="sidebar" if user is not None else "hidden")
+if user is None:
+    sign_in.render(hub)  # the linked page stays selected and opens after the sign-in
+    cookie_writer()
+    st.stop()
+
+redeem_link(hub, user)
+project = sidebar.render(hub, user)
+# Opening a project records the visit and shows what changed since the previous one.
+visit_banner(hub, user, project)
+cookie_writer()
+nav.run()

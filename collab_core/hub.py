@@ -31,6 +31,8 @@ from collab_core.outbox.webhooks import Notifier, webhook_check
 from collab_core.outbox.worker import outbox_check
 from collab_core.people.accounts import Accounts
 from collab_core.people.auth import AuthService
+from collab_core.people.invites import InviteService
+from collab_core.people.sessions import SessionService
 from collab_core.people.visits import Visits
 from collab_core.settings import Settings
 from collab_core.store.engine import create_db_engine, migrate
@@ -119,6 +121,8 @@ class Hub:
     tasks: TaskService
     meetings: MeetingService
     mentions: MentionService
+    sessions: SessionService
+    invites: InviteService
     visits: Visits
     prefs: Preferences
     digests: DigestService
@@ -157,6 +161,8 @@ class Hub:
                 engine, tasks, messages, notifier, assistant=lambda: getattr(hub, "assistant", None)
             ),
             mentions=mentions,
+            sessions=SessionService(engine, accounts, days=settings.session_days),
+            invites=InviteService(engine),
             visits=Visits(engine),
             prefs=out.prefs,
             digests=out.digests,

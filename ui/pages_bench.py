@@ -170,10 +170,14 @@ def measure(
     """Warm up each page variant, then time `runs` reruns (whole AppTest run and in-page sections)."""
     from streamlit.testing.v1 import AppTest
 
+    from deps import get_hub
+
+    token = get_hub().sessions.start(user_id=user_id).token  # pages check the sign-in on every run
     out: dict[str, dict[str, float]] = {}
     for name, page, setup in _variants(pages):
         at = AppTest.from_file(str(ROOT / "pages" / f"{page}.py"), default_timeout=120)
         at.session_state["auth_user_id"] = user_id
+        at.session_state["auth_token"] = token
         at.session_state["active_project_id"] = project_id
         at.session_state["ui_lang"] = lang
         at.run()

@@ -80,7 +80,9 @@ def test_admin_adds_changes_and_removes_a_member_and_the_audit_log_shows_it(app_
     owner, admin, member, viewer, project = _team(app_env)  # noqa: RUF059
     newbie = app_env.user("newbie", "New Bie")
     at = app_env.page("admin", admin, project.id).run()
-    at.text_input(key="admin_member_add_name").input("NEWBIE")
+    picker = at.selectbox(key="admin_member_add_pick")
+    assert "New Bie (@newbie)" in picker.options  # picked by name from the existing accounts
+    picker.select(newbie.id)
     at.selectbox(key="admin_member_add_role").select("viewer")
     at.button(key="FormSubmitter:admin_member_add_form-Add").click().run()
     assert not at.exception
@@ -113,12 +115,28 @@ def test_admin_adds_changes_and_removes_a_member_and_the_audit_log_shows_it(app_
     assert set(_frame(at, "What")["Who"]) == {"owner"}
 
 
-def test_unknown_username_is_reported_and_nothing_changes(app_env):
+def test_adding_without_picking_anyone_is_reported_and_nothing_changes(app_env):
+    owner, admin, member, viewer, project = _team(app_env)  # noqa: RUF059
+    before = app_env.hub.accounts.list_members(actor_id=None, project_id=project.id)
+    at = app_env.page("admin", admin, project.id).run()
+    at.button(key="FormSubmitter:admin_member_add_form-Add").click().run()
+    assert "Pick a person from the list first." in [e.value for e in at.error]
+    assert app_env.hub.accounts.list_members(actor_id=None, project_id=project.id) == before
+
+
+def test_invite_link_is_shown_once_and_listed_until_revoked(app_env):
     owner, admin, member, viewer, project = _team(app_env)  # noqa: RUF059
     at = app_env.page("admin", admin, project.id).run()
-    at.text_input(key="admin_member_add_name").input("nobody")
-    at.button(key="FormSubmitter:admin_member_add_form-Add").click().run()
-    assert any("no account with that username" in e.value for e in at.error)
+    at.selectbox(key="admin_invite_role").select("viewer")
+    at.button(key="FormSubmitter:admin_invite_form-Create invite link").click().run()
+    assert not at.exception
+    link = at.code[0].value
+    assert "/?invite=" in link
+    invite = app_env.hub.invites.preview(link.split("invite=", 1)[1])
+    assert (invite.project_id, invite.role) == (project.id, "viewer")
+    assert any("Link for a viewer" in c.value for c in at.caption)
+    at.button(key=f"admin_invite_revoke_{invite.id}").click().run()
+    assert app_env.hub.invites.active(actor_id=admin.id, project_id=project.id) == []
 
 
 def test_backup_download_then_restore_and_a_bad_file_changes_nothing(app_env):

@@ -25,7 +25,7 @@ def test_opening_a_project_records_the_visit_and_shows_what_changed_since(app_en
     hub.tasks.create_task(actor_id=owner.id, project_id=project.id, title="Login QA", assignee_id=member.id)
 
     at = app_env.router()
-    at.session_state["auth_user_id"] = member.id
+    app_env.sign_in(at, member)
     at.session_state["ui_lang"] = "en"
     at.run()
     assert not at.exception
@@ -42,7 +42,7 @@ def test_first_visit_shows_no_banner(app_env: AppEnv) -> None:
     owner, member, project = _team(app_env)
     app_env.hub.messages.post(actor_id=owner.id, project_id=project.id, content="@minji welcome")
     at = app_env.router()
-    at.session_state["auth_user_id"] = member.id
+    app_env.sign_in(at, member)
     at.session_state["ui_lang"] = "en"
     at.run()
     assert not at.exception and "Since you were last here" not in texts(at)

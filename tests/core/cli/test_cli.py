@@ -157,3 +157,29 @@ def test_bench_pages_runs_the_app_side_page_bench_in_a_child_process(tmp_path):
     report = last_json(run("bench", "--pages", "chat", "--messages", "200", "--runs", "1", "--json", data_dir=tmp_path))
     assert report["bench"] == "app_pages" and report["messages"] == 200
     assert set(report["pages"]) == {"chat"}
+
+
+def test_demo_logins_let_alice_sign_in_and_the_first_sign_up_is_still_admin(tmp_path):
+    proc = run("demo", "--logins", data_dir=tmp_path / "data", stdin="demo-password-1\n")
+    assert proc.returncode == 0, proc.stderr
+    assert "Sign in as alice, bob, carol, david" in proc.stdout
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import func, select
+
+    from collab_core.hub import Hub
+    from collab_core.settings import Settings
+    from collab_core.store.schema import messages
+
+    hub = Hub.open(Settings.load(env_file=None, data_dir=tmp_path / "data"))
+    try:
+        alice = hub.auth.sign_in(username="alice", password="demo-password-1")
+        assert alice.username == "alice" and not alice.is_system_admin
+        assert hub.auth.sign_up(username="minji", password="correct horse 1").is_system_admin
+        with hub.engine.connect() as conn:
+            last = conn.execute(select(func.max(messages.c.created_at))).scalar_one()
+    finally:
+        hub.close()
+    now = datetime.now(UTC).replace(tzinfo=None)
+    # The conversation ends within the last two days, never in the future: its week is this week.
+    assert now - timedelta(days=2) < last <= now

@@ -3,7 +3,7 @@ digest runs (one per person, project, kind and slot), the outbox of deliveries, 
 signing key, worker heartbeats and project visits.
 
 Revision ID: 0007_outbox_digests
-Revises: 0003
+Revises: 0005_signin_tokens_invites
 Create Date: 2026-12-02 08:30:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007_outbox_digests"
-down_revision = "0003"
+down_revision = "0005_signin_tokens_invites"
 branch_labels = None
 depends_on = None
 
