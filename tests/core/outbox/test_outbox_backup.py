@@ -15,7 +15,9 @@ from collab_core.outbox.tables import outbox_keys
 def test_preferences_and_outbox_state_survive_a_restore(hub, team, tmp_path, embedder, settings):
     member = team.users["member"]
     hub.prefs.set_project_default(actor_id=team.owner.id, project_id=team.pid, mode="weekly", at="08:30", weekday=2)
-    hub.prefs.set_profile(actor_id=member.id, user_id=member.id, email="m@example.com", language="en", timezone="Europe/Berlin")
+    hub.prefs.set_profile(
+        actor_id=member.id, user_id=member.id, email="m@example.com", language="en", timezone="Europe/Berlin"
+    )
     hub.prefs.set_schedule(actor_id=member.id, project_id=team.pid, mode="daily", at="07:15")
     token = hub.prefs.unsubscribe_token(user_id=member.id, project_id=team.pid, kind="daily")
     hub.prefs.unsubscribe(token=token)
@@ -38,7 +40,12 @@ def test_preferences_and_outbox_state_survive_a_restore(hub, team, tmp_path, emb
         p = other.accounts.find_project("Team")
         m = other.accounts.find_user("team_member")
         schedule, is_default = other.prefs.schedule(user_id=m.id, project_id=p.id)
-        assert (schedule.mode, schedule.hhmm, schedule.timezone, is_default) == ("daily", "07:15", "Europe/Berlin", False)
+        assert (schedule.mode, schedule.hhmm, schedule.timezone, is_default) == (
+            "daily",
+            "07:15",
+            "Europe/Berlin",
+            False,
+        )
         d = other.prefs.project_default(project_id=p.id).schedule
         assert (d.mode, d.hhmm, d.weekday) == ("weekly", "08:30", 2)
         profile = other.prefs.profile(user_id=m.id)
