@@ -37,6 +37,14 @@ def _bench(args: argparse.Namespace, settings: Settings) -> int:
         report = run_pages_bench(messages=args.messages, pages=pages, runs=args.runs)
         emit(args, report, None)
         return 0 if report.get("ok") else 1
+    if args.digests:
+        from collab_core.evals.digest_bench import run_digest_bench
+
+        report = run_digest_bench(
+            settings, members=args.members, project_count=args.projects, message_count=args.messages
+        )
+        emit(args, report, None)
+        return 0
     from collab_core.evals.bench import run_bench
 
     result = run_bench(settings, messages=args.messages, progress=not args.json, database_url=args.database_url or None)
@@ -59,3 +67,6 @@ def add_parsers(_sub: Any, add: AddParser) -> None:
         help="instead: the app's page rerun times (AppTest, in a child process); optionally which pages, comma separated",
     )
     p.add_argument("--runs", type=int, help="with --pages: reruns per page (default 15)")
+    p.add_argument("--digests", action="store_true", help="time one digest run (members across projects, --messages)")
+    p.add_argument("--members", type=int, default=1000, help="with --digests: members (default 1000)")
+    p.add_argument("--projects", type=int, default=50, help="with --digests: projects (default 50)")
