@@ -17,6 +17,7 @@ from collab_core.chat.presentation import (
     escape_markdown,
     highlight_markdown,
     safe_markdown,
+    safe_model_markdown,
     short_time,
     when,
 )
@@ -52,7 +53,9 @@ def render_message(
             note = tr("chat.removed", who=m.deleted_by or "?", when=when(m.deleted_at or m.created_at, tz, lang))
             st.markdown(f"{head}  \n:gray[_{escape_markdown(note)}_]")
             return
-        body = highlight_markdown(m.content, terms) if terms else safe_markdown(m.content)
+        # Model output (role assistant) also loses images and active links.
+        plain = safe_model_markdown if m.role == "assistant" else safe_markdown
+        body = highlight_markdown(m.content, terms) if terms else plain(m.content)
         st.markdown(f"{head}\n\n{body}")
         if on_remove is not None:
             st.button(

@@ -10,9 +10,10 @@ from typing import TYPE_CHECKING
 from collab_core.assistant.action_items import ActionItemWork
 from collab_core.assistant.answers import Answering
 from collab_core.assistant.context import ContextBuilding
-from collab_core.assistant.llm import LLM, TokenCounter, token_counter_for
+from collab_core.assistant.llm import LLM
 from collab_core.assistant.retrieval import Retrieval
 from collab_core.assistant.summaries import Summaries
+from collab_core.assistant.tokens import TokenCounter, token_counter_for
 from collab_core.assistant.values import ASSISTANT_DISPLAY_NAME, ASSISTANT_USERNAME
 from collab_core.errors import CollabError, ValidationError
 from collab_core.models import Member

@@ -23,6 +23,7 @@ from collab_core.assistant.values import (
     _fmt_day,
     _fmt_time,
     _period_text,
+    is_evidence,
 )
 from collab_core.errors import NotFoundError, ValidationError
 from collab_core.memory.text import detect_language
@@ -70,9 +71,7 @@ class Summaries:
                 break
             items += page.items
             offset += len(page.items)
-        live = [
-            m for m in items if not m.is_deleted and not (m.role == "assistant" and (m.meta or {}).get("assistant"))
-        ]
+        live = [m for m in items if is_evidence(m)]
         return live, first.total
 
     def _select_for_budget(self, msgs: Sequence[Message], budget: int) -> list[Message]:
@@ -89,8 +88,6 @@ class Summaries:
                 r"확정|결정|decid|agreed|deadline|마감|blocker|블로커", m.content, re.I
             ):
                 s += 1.0
-            if m.role == "assistant":
-                s += 0.5
             return s
 
         chosen: list[Message] = []
