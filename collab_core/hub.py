@@ -121,4 +121,5 @@ def assistant_for(hub: Hub, *, llm: LLM | None = None, clock: Clock | None = Non
         meetings=hub.meetings,
         llm=llm,
         clock=clock,
+        embedder=hub.embedder,
     )
