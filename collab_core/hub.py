@@ -25,6 +25,7 @@ from collab_core.outbox.webhooks import Notifier, webhook_check
 from collab_core.people.accounts import Accounts
 from collab_core.people.auth import AuthService
 from collab_core.settings import Settings
+from collab_core.store.changes import ChangeFeed
 from collab_core.store.engine import create_db_engine, migrate
 from collab_core.work.backup_sections import (
     export_meetings,
@@ -63,6 +64,7 @@ class Hub:
     tasks: TaskService
     meetings: MeetingService
     mentions: MentionService
+    changes: ChangeFeed  # what open pages check to see whether anything they show changed
     llm: LLM | None = None  # None when no LLM is configured (generation off)
     assistant: Assistant | None = None
     backup_sections: tuple[BackupSection, ...] = BACKUP_SECTIONS
@@ -96,6 +98,7 @@ class Hub:
                 engine, tasks, messages, notifier, assistant=lambda: getattr(hub, "assistant", None)
             ),
             mentions=mentions,
+            changes=ChangeFeed(engine),
         )
         # Listeners: who hears about a posted message.
         messages.on_post(mentions.on_message)
@@ -104,6 +107,8 @@ class Hub:
         return hub
 
     def close(self) -> None:
+        self.changes.close()
+        self.messages.close()
         self.notifier.close()
         self.memory.close()
         self.engine.dispose()

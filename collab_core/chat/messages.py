@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import threading
 import uuid
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace as _replace
 from datetime import UTC
 from typing import Any
@@ -35,8 +37,9 @@ from collab_core.people import audit
 from collab_core.people.accounts import Accounts
 from collab_core.people.roles import require
 from collab_core.settings import Settings
+from collab_core.store.changes import bump, project_scope, user_scope
 from collab_core.store.engine import utcnow, write_tx
-from collab_core.store.schema import message_terms, messages, users
+from collab_core.store.schema import mentions, message_terms, messages, users
 
 _COLUMNS = (
     messages.c.id,
@@ -66,6 +69,30 @@ class MessageService(MessageQueries):
         self.dialect = engine.dialect.name
         self._listeners: list[Callable[[Connection, Message], None]] = []
         self._accounts = Accounts(engine)
+        self._indexer: ThreadPoolExecutor | None = None
+        self._indexer_lock = threading.Lock()
+        self._pending: set[Future[Message]] = set()
+
+    def close(self) -> None:
+        """Finish indexing the messages posted with index_later, then stop the indexing thread."""
+        self.wait_indexed()
+        if self._indexer is not None:
+            self._indexer.shutdown(wait=True)
+            self._indexer = None
+
+    def wait_indexed(self, timeout: float | None = None) -> None:
+        """Wait until every message posted with index_later is indexed (or marked failed)."""
+        for future in list(self._pending):
+            future.exception(timeout=timeout)
+
+    def _index_soon(self, message: Message) -> None:
+        with self._indexer_lock:
+            if self._indexer is None:
+                # One thread: messages are embedded in posting order, never competing with each other.
+                self._indexer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="collab-index")
+            future = self._indexer.submit(self._index_one, message)
+        self._pending.add(future)
+        future.add_done_callback(self._pending.discard)
 
     def on_post(self, listener: Callable[[Connection, Message], None]) -> None:
         """Run `listener(conn, message)` inside the posting transaction (mentions, webhooks)."""
@@ -116,8 +143,15 @@ class MessageService(MessageQueries):
         author_id: int | None = None,
         meta: dict[str, Any] | None = None,
         action: str = "post",
+        index_later: bool = False,
     ) -> Message:
-        """Save a message by the acting user (or `author_id` for assistant/system messages) and index it."""
+        """Save a message by the acting user (or `author_id` for assistant/system messages) and index it.
+
+        With index_later the message returns as soon as it is committed (everyone can see it then) and
+        is indexed on the service's indexing thread: a long message is embedded in seconds, and the
+        person who sent it should not wait for that. Until then it is 'pending'; reindex repairs it
+        if the process stops first.
+        """
         text = clean_content(content, max_chars=self.settings.max_message_chars)
         if kind not in KINDS:
             raise ValidationError(f"Unknown message kind {kind!r}.", hint=f"Use one of: {', '.join(KINDS)}.")
@@ -154,6 +188,10 @@ class MessageService(MessageQueries):
             message = self.fetch(conn, [mid])[mid]
             for listener in self._listeners:
                 listener(conn, message)
+            bump(conn, project_scope(project_id, "messages"))
+        if index_later:
+            self._index_soon(message)
+            return message
         return self._index_one(message)
 
     def _index_one(self, message: Message) -> Message:
@@ -297,6 +335,7 @@ class MessageService(MessageQueries):
                         if row["deleted_at"] is None
                     ]
                     added += len(rows)
+                    bump(conn, project_scope(project_id, "messages"))
             if new and index:
                 ok, bad = self._index_batch(project_id, new)
                 indexed += ok
@@ -367,6 +406,8 @@ class MessageService(MessageQueries):
                 )
             )
             conn.execute(message_terms.delete().where(message_terms.c.message_id == message_id))
+            mentioned = conn.execute(select(mentions.c.user_id).where(mentions.c.message_id == message_id)).scalars()
+            bump(conn, project_scope(project_id, "messages"), *(user_scope(u, "inbox") for u in mentioned))
             audit.record(
                 conn, actor_id=actor_id, action="message.delete", project_id=project_id, target=f"message {message_id}"
             )

@@ -13,6 +13,7 @@ from collab_core.memory.text import clean_name
 from collab_core.models import Member, Project, User
 from collab_core.people import audit
 from collab_core.people.roles import ROLES, require
+from collab_core.store.changes import bump, user_scope
 from collab_core.store.engine import utcnow, write_tx
 from collab_core.store.schema import memberships, projects, users
 
@@ -142,6 +143,7 @@ class Accounts:
                     conn.execute(
                         memberships.insert().values(project_id=pid, user_id=actor_id, role="owner", joined_at=now)
                     )
+                    bump(conn, user_scope(actor_id, "projects"))  # the creator's other open pages
                 audit.record(conn, actor_id=actor_id, action="project.create", project_id=pid, target=pname)
                 row = conn.execute(select(projects).where(projects.c.id == pid)).mappings().one()
         except IntegrityError as exc:
@@ -242,6 +244,7 @@ class Accounts:
                     .where(memberships.c.project_id == project_id, memberships.c.user_id == user_id)
                     .values(role=role)
                 )
+            bump(conn, user_scope(user_id, "projects"))  # their open pages show the project (or new role)
             audit.record(
                 conn,
                 actor_id=actor_id,
@@ -268,6 +271,7 @@ class Accounts:
             conn.execute(
                 memberships.delete().where(memberships.c.project_id == project_id, memberships.c.user_id == user_id)
             )
+            bump(conn, user_scope(user_id, "projects"))
             name = conn.execute(select(users.c.username).where(users.c.id == user_id)).scalar_one()
             audit.record(conn, actor_id=actor_id, action="member.remove", project_id=project_id, target=name)
 
