@@ -1,0 +1,136 @@
+"""Decision ledger: decisions stated in chat or recorded in meeting notes, and which later decision supersedes which.
+
+A decision sentence carries a settling marker: Korean '확정', '결정', '-기로 했다/하죠', '-는 걸로 하죠/해요/바꿀게요',
+'X(으)로 갑시다/갈게요/진행합니다/변경합니다/미룰게요'; English 'let's go with', 'we'll go with', 'decided', 'agreed:',
+'settled on'. Not decisions: questions, proposals ('~하는 건 어때요?', 'how about', 'should we'), deferrals ('다시 판단',
+'TBD'), restatements ('3/5 결정 그대로', 'as agreed') and acknowledgements that repeat a decision made minutes
+earlier ('넵 X로 갑니다'). A note headed '결정사항'/'decisions' yields one decision per item; a recap headed
+'정리'/'recap' yields its first settled item.
+
+Supersession: a later decision whose key terms (IDF-weighted, so words the whole project uses weigh little)
+overlap enough with an earlier one's supersedes it; the integration may pass `similar` (e.g. the local
+multilingual embedder) and a pair then also counts when `similar(a, b) >= 0.85`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+
+from .model import Decision, Msg
+from .text import TermWeights, sentences, strip_quotes, terms
+
+_KO_MARK = re.compile(
+    r"확정(?!\s*(?:이|이\s*안|되면|전|안|된\s*게|됐나))"
+    r"|(?<!\d/\d\s)결정(?:했|합니다|입니다|이에요|됐|하죠|할게요|사항)"
+    r"|(?:기로|걸로|것으로|거로)\s*(?:했|하죠|해요|합시다|하자|하겠|정했|결정|확정|가요|갑시다|갈게요|바꿀게요|바꿉니다|합니다|할게요)"
+    r"|(?:으로|로)\s*(?:갑시다|가죠|갈게요|갑니다|가요|합시다|하죠|하자|진행합니다|진행할게요|진행해요|변경합니다|변경할게요"
+    r"|변경해요|바꿀게요|바꿉니다|미룰게요|미룹니다|미뤄요|정했|정할게요)"
+)
+_EN_MARK = re.compile(
+    r"\blet'?s\s+(?:go\s+with|use|stick\s+with|ship|do)\b|\bwe(?:'ll|\s+will|'re\s+going\s+to)\s+(?:go\s+with|use|stick\s+with)\b"
+    r"|\bgoing\s+with\b|\bdecided\b|\bdecision\s*:|\bagreed\s*(?::|that|to|on)|\bsettled\s+on\b|\bfinal\s+call\b",
+    re.I,
+)
+_NOT_DECISION = re.compile(
+    r"\?|어때|어떨까|어떠세요|할까|볼까|how\s+about|what\s+if|should\s+we|could\s+we|shall\s+we|좋겠|제안|의견"
+    r"|다시\s*(?:판단|논의|정해|얘기)|추후|나중에\s*(?:결정|정)|미정|\btbd\b|논의\s*못|보류(?:하고|해요)"
+    r"|결정\s*그대로|결정(?:된)?\s*대로|회의\s*대로|as\s+(?:decided|agreed)|확정이\s*안|않|안\s*될",
+    re.I,
+)
+_ACK = re.compile(r"^\s*(?:넵|네|예|ㅇㅋ|오케이|ok|okay|yes|yep|agreed|sure|\+1|👍)", re.I)
+_NOTE_HEADER = re.compile(r"결정\s*사항|decisions?\b|합의\s*사항", re.I)
+_RECAP_HEADER = re.compile(r"정리|recap|summary|요약", re.I)
+_ITEM = re.compile(r"^\s*(?:\d+[.)]|[-*•·]|\(\d+\))\s*(.+)$")
+
+
+def is_decision_sentence(sent: str) -> bool:
+    """True when one sentence states a settled choice (and is not a question, proposal or restatement)."""
+    if _NOT_DECISION.search(sent):
+        return False
+    return bool(_KO_MARK.search(sent) or _EN_MARK.search(sent))
+
+
+def _note_items(text: str) -> list[str] | None:
+    """Items of a meeting note or recap, or None when the message is not one."""
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    if len(lines) < 2:
+        return None
+    items = [m[1].strip() for ln in lines[1:] if (m := _ITEM.match(ln))]
+    if not items:
+        return None
+    if _NOTE_HEADER.search(lines[0]):
+        return [it for it in items if not _NOT_DECISION.search(it)]
+    if _RECAP_HEADER.search(lines[0]):
+        from .commitments import promise_sentence  # local: commitments imports this module
+
+        settled = [it for it in items if not _NOT_DECISION.search(it) and promise_sentence(it) is None]
+        return settled[:1]
+    return None
+
+
+def decision_texts(text: str) -> list[str]:
+    """The decision statements in one message: note items, or the sentences with a decision marker."""
+    text = strip_quotes(text)
+    items = _note_items(text)
+    if items is not None:
+        return items
+    return [s for s in sentences(text) if is_decision_sentence(s)]
+
+
+def detect_decisions(
+    messages: Sequence[Msg],
+    *,
+    weights: TermWeights | None = None,
+    similar: Callable[[str, str], float] | None = None,
+    threshold: float = 0.35,
+) -> list[Decision]:
+    """Every decision in `messages`, in time order, with `superseded_by` set to the next decision on its subject."""
+    msgs = [m for m in sorted(messages, key=lambda m: m.ts) if m.role == "user"]
+    weights = weights or TermWeights(m.content for m in msgs)
+    found: list[tuple[Decision, set[str]]] = []
+    for msg in msgs:
+        for text in decision_texts(msg.content):
+            subject = terms(text)
+            recent = [
+                d
+                for d, s in found
+                if (msg.ts - d.decided_at).total_seconds() <= 3600
+                and _same(d.text, text, s, subject, weights, similar, threshold)
+            ]
+            if recent and _ACK.search(text):
+                continue  # an acknowledgement repeating the decision just made
+            key = " ".join(sorted(subject, key=lambda t: -weights.weight(t))[:5])
+            found.append(
+                (
+                    Decision(message_id=msg.id, person=msg.author, text=text[:300], decided_at=msg.ts, subject=key),
+                    subject,
+                )
+            )
+    out: list[Decision] = []
+    for i, (dec, subj) in enumerate(found):
+        nxt = next(
+            (
+                d
+                for d, s in found[i + 1 :]
+                if d.message_id != dec.message_id and _same(dec.text, d.text, subj, s, weights, similar, threshold)
+            ),
+            None,
+        )
+        out.append(replace(dec, superseded_by=nxt.message_id) if nxt else dec)
+    return out
+
+
+def _same(
+    a: str,
+    b: str,
+    sa: set[str],
+    sb: set[str],
+    weights: TermWeights,
+    similar: Callable[[str, str], float] | None,
+    threshold: float,
+) -> bool:
+    if weights.overlap(sa, sb) >= threshold and weights.shared(sa, sb) >= 4.0:
+        return True
+    return similar is not None and similar(a, b) >= 0.85
