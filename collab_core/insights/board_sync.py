@@ -105,10 +105,11 @@ def link_task(
     mt = terms(msg.content)
     scored: list[tuple[float, TaskState]] = []
     for t in tasks:
-        own = terms(f"{t.title} {t.description} {' '.join(t.labels)}")
-        s = max(weights.overlap(mt, own), 0.8 * weights.overlap(mt, learned.get(t.id, set()) - {"pr"}))
-        if weights.shared(mt, own | learned.get(t.id, set())) < 2.5:
-            s = min(s, 0.2)
+        title = terms(t.title)
+        extra = terms(f"{t.description} {' '.join(t.labels)}") | (learned.get(t.id, set()) - {"pr"})
+        if weights.shared(mt, title | extra) < 2.5:
+            continue  # not one meaningful shared word
+        s = max(weights.coverage(mt, title), 0.8 * weights.coverage(mt, learned.get(t.id, set()) - {"pr"}))
         if t.assignee == msg.author:
             s += 0.15
         scored.append((s, t))
@@ -137,9 +138,13 @@ def detect_proposals(
         target = status_claim(msg.content)
         if target is None:
             continue
-        task = link_task(msg, [t for t in tasks if status_at(t, msg.ts) is not None], weights, learned)
+        live = [t for t in tasks if status_at(t, msg.ts) not in (None, "DONE")]
+        task = link_task(msg, live, weights, learned)
         if task is None:
             continue
+        born = task.created_at or (task.history[0].ts if task.history else None)
+        if born is not None and abs((msg.ts - born).total_seconds()) <= 600:
+            continue  # the message announces the new card ('태스크 만들었어요 (t13)'), it reports no work
         then = status_at(task, msg.ts) or "TODO"
         # the board caught up within minutes of the message: someone already moved the card
         soon = status_at(task, msg.ts + timedelta(minutes=10)) or then

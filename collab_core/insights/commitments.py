@@ -40,7 +40,7 @@ _EN_PROMISE = re.compile(
 )
 _EN_PASSIVE_WILL = re.compile(r"\b(?!you\b|they\b|he\b|she\b|we\b|it\b)\w+\s+will\s+be\s+\w+ed\b", re.I)
 _FIRST_PERSON_KO = re.compile(r"제가|저도|저는|제쪽|내가")
-_OBJECT_KO = re.compile(r"[을를]\s")
+_PLAN_PARTICLE = re.compile(r"(?:에서|만|에|까지|부터)$")
 _KO_FORMAL_PRESENT = re.compile(r"[가-힣]*(?:합니다|갑니다|됩니다|드립니다|[가-힣]ㅂ니다)(?:[.!~\s]|$)")
 
 _COMPLETE_EN = re.compile(
@@ -63,8 +63,9 @@ def _korean_promise(sent: str) -> bool:
         stem = m[1]
         if not has_rieul_final(stem[-1]):
             continue
-        if stem == "할" and not (_FIRST_PERSON_KO.search(sent) or _OBJECT_KO.search(sent)):
-            continue  # bare '할게요' with no object or '제가' announces a plan ('이 채널에서 할게요')
+        before = sent[: m.start()].split()
+        if stem == "할" and not _FIRST_PERSON_KO.search(sent) and (not before or _PLAN_PARTICLE.search(before[-1])):
+            continue  # bare '할게요' after a place/limit ('이 채널에서 할게요', '30분만 할게요') announces a plan
         return True
     for m in re.finditer(r"([가-힣]*)겠(?:습니다|어요|음)", sent):
         if m[1] and m[1][-1] not in _KO_INTENT_NOT:
@@ -138,8 +139,8 @@ def detect_commitments(
             continue
         tz = zones.get(msg.author, "Asia/Seoul")
         due = resolve_due(sent, at=msg.ts, tz=tz)
-        own = terms(sent)
-        topic = own | terms(_context(msgs, i)) if len(own) < 6 else own
+        own = terms(msg.content)
+        topic = own | terms(_context(msgs, i)) if len(terms(sent)) < 6 else terms(sent)
         task_id, task_done = _task_evidence(msg, sent, topic, tasks, weights)
         status, done_at, evidence = "open", None, ()
         head = _verb_head(sent)
@@ -150,8 +151,7 @@ def detect_commitments(
             same_verb = bool(head) and any(
                 w[0] == head and has_korean_past(w) for w in re.findall(r"[가-힣]+", later.content)
             )
-            score = weights.overlap(topic, lt) + (0.3 if same_verb else 0.0)
-            if score >= 0.3 and weights.shared(topic, lt) + (2.0 if same_verb else 0.0) >= 2.0:
+            if weights.shared(topic, lt) + (2.0 if same_verb else 0.0) >= 4.0:
                 status, done_at, evidence = "done", later.ts, (later.id,)
                 break
         if task_done is not None and (done_at is None or task_done[1] < done_at):

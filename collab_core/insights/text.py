@@ -105,11 +105,172 @@ GLOSSARY: dict[str, str] = {
 _LATIN = re.compile(r"[a-z][a-z0-9_+]*(?:[./-][a-z0-9_]+)*|\d+(?:[./]\d+)?", re.I)
 _HANGUL_RUN = re.compile(r"[가-힣]+")
 _EN_STOP = frozenset(
-    ["the", "a", "an", "and", "or", "to", "of", "for", "in", "on", "at", "by", "with", "from", "is", "are", "was", "were", "be", "been", "it", "its", "this", "that", "these", "those", "i", "you", "we", "he", "she", "they", "me", "my", "our", "your", "us", "will", "would", "can", "could", "should", "shall", "do", "does", "did", "done", "have", "has", "had", "not", "no", "yes", "so", "just", "still", "also", "too", "up", "out", "about", "into", "as", "if", "then", "than", "but", "all", "any", "some", "more", "most", "very", "ok", "okay", "sure", "yep", "yeah", "thanks", "thank", "please", "pls", "let", "lets", "get", "got", "one", "ll", "re", "ve", "d", "s", "t", "m", "now", "today", "tomorrow"]
+    [
+        "the",
+        "a",
+        "an",
+        "and",
+        "or",
+        "to",
+        "of",
+        "for",
+        "in",
+        "on",
+        "at",
+        "by",
+        "with",
+        "from",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "it",
+        "its",
+        "this",
+        "that",
+        "these",
+        "those",
+        "i",
+        "you",
+        "we",
+        "he",
+        "she",
+        "they",
+        "me",
+        "my",
+        "our",
+        "your",
+        "us",
+        "will",
+        "would",
+        "can",
+        "could",
+        "should",
+        "shall",
+        "do",
+        "does",
+        "did",
+        "done",
+        "have",
+        "has",
+        "had",
+        "not",
+        "no",
+        "yes",
+        "so",
+        "just",
+        "still",
+        "also",
+        "too",
+        "up",
+        "out",
+        "about",
+        "into",
+        "as",
+        "if",
+        "then",
+        "than",
+        "but",
+        "all",
+        "any",
+        "some",
+        "more",
+        "most",
+        "very",
+        "ok",
+        "okay",
+        "sure",
+        "yep",
+        "yeah",
+        "thanks",
+        "thank",
+        "please",
+        "pls",
+        "let",
+        "lets",
+        "get",
+        "got",
+        "one",
+        "ll",
+        "re",
+        "ve",
+        "d",
+        "s",
+        "t",
+        "m",
+        "now",
+        "today",
+        "tomorrow",
+    ]
 )
 # Frequent Korean function syllable pairs that carry no subject (particles, endings, fillers).
 _KO_STOP = frozenset(
-    ["니다", "습니", "어요", "아요", "해요", "게요", "세요", "드려", "려요", "에요", "이에", "예요", "했어", "했습", "합니", "하고", "하는", "해서", "하면", "에서", "으로", "까지", "부터", "입니", "있어", "있습", "없어", "그럼", "근데", "그리", "이번", "다음", "오늘", "내일", "제가", "저는", "우리", "혹시", "일단", "아직", "지금", "정도", "같아", "같은", "것", "님이", "님은", "님께", "님한", "한테", "에게", "이랑", "랑은", "하죠", "하기", "되는", "됐어", "봐요", "볼게", "할게", "릴게", "드릴"]
+    [
+        "니다",
+        "습니",
+        "어요",
+        "아요",
+        "해요",
+        "게요",
+        "세요",
+        "드려",
+        "려요",
+        "에요",
+        "이에",
+        "예요",
+        "했어",
+        "했습",
+        "합니",
+        "하고",
+        "하는",
+        "해서",
+        "하면",
+        "에서",
+        "으로",
+        "까지",
+        "부터",
+        "입니",
+        "있어",
+        "있습",
+        "없어",
+        "그럼",
+        "근데",
+        "그리",
+        "이번",
+        "다음",
+        "오늘",
+        "내일",
+        "제가",
+        "저는",
+        "우리",
+        "혹시",
+        "일단",
+        "아직",
+        "지금",
+        "정도",
+        "같아",
+        "같은",
+        "것",
+        "님이",
+        "님은",
+        "님께",
+        "님한",
+        "한테",
+        "에게",
+        "이랑",
+        "랑은",
+        "하죠",
+        "하기",
+        "되는",
+        "됐어",
+        "봐요",
+        "볼게",
+        "할게",
+        "릴게",
+        "드릴",
+    ]
 )
 
 
@@ -132,12 +293,12 @@ def terms(text: str) -> set[str]:
         for ko, en in GLOSSARY.items():
             if ko in run:
                 out.add(en)
-        if len(run) == 1:
-            continue
-        for i in range(len(run) - 1):
-            bg = run[i : i + 2]
-            if bg not in _KO_STOP:
-                out.add(bg)
+                run = run.replace(ko, " ")  # a loanword counts once, not as three bigrams
+        for part in run.split():
+            for i in range(len(part) - 1):
+                bg = part[i : i + 2]
+                if bg not in _KO_STOP:
+                    out.add(bg)
     return out
 
 
@@ -165,3 +326,8 @@ class TermWeights:
 
     def shared(self, a: set[str], b: set[str]) -> float:
         return sum(self.weight(t) for t in a & b)
+
+    def coverage(self, text_terms: set[str], target: set[str]) -> float:
+        """How much of `target`'s weight `text_terms` covers (0..1)."""
+        total = sum(self.weight(t) for t in target)
+        return self.shared(text_terms, target) / total if total > 0 else 0.0
