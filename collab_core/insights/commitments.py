@@ -52,7 +52,7 @@ _COMPLETE_EN = re.compile(
 _COMPLETE_KO = re.compile(r"완료|끝냈|끝났|공유\s*드[려립]|보내\s*드[려립]|전달\s*드[려립]|올립니다|lgtm|→", re.I)
 _STILL_OPEN = re.compile(
     r"아직|못\s*했|못\s*하|못\s*댔|안\s*됐|남았|남아|not\s+yet|\bstill\b|haven't|hasn't|pending|waiting|stuck|blocked"
-    r"|막혀|진행\s*중|하는\s*중|는\s*중",
+    r"|막혀|진행\s*중|하는\s*중|는\s*중|것\s*같|힘들|려고\s*했|기로\s*했|\bplan(?:ned)?\b|\bgoing\s+to\b",
     re.I,
 )
 _TASK_REF = re.compile(r"\b([A-Za-z]{1,4}-?\d{1,5})\b|#(\d{1,6})\b")

@@ -79,58 +79,56 @@ def decision_texts(text: str) -> list[str]:
     return [s for s in sentences(text) if is_decision_sentence(s)]
 
 
+# Words that announce a change of an earlier choice: such a decision supersedes the closest earlier one on its
+# subject even when they share little wording ('배치 시간 05:00으로 변경합니다' after '새벽 3시에 돌리는 걸로').
+_CHANGE = re.compile(
+    r"변경|바꾸|바꿀|바꿉|바꿔|바꿨|정정|\bchang(?:e|ed|ing)\b|\bswitch(?:ed|ing)?\s+to\b|\bno\s+longer\b|\bmov(?:e|ed|ing)\s+to\b",
+    re.I,
+)
+
+
 def detect_decisions(
     messages: Sequence[Msg],
     *,
     weights: TermWeights | None = None,
     similar: Callable[[str, str], float] | None = None,
-    threshold: float = 0.35,
+    threshold: float = 0.5,
 ) -> list[Decision]:
-    """Every decision in `messages`, in time order, with `superseded_by` set to the next decision on its subject."""
+    """Every decision in `messages`, in time order, with `superseded_by` set to the next decision on its subject.
+
+    Without a change word, a later decision supersedes an earlier one only when their subjects overlap strongly
+    (`threshold`, IDF-weighted) or `similar` says so; with one, it supersedes the earlier decision it shares the
+    most weight with (at least one meaningful word), the most recent on ties.
+    """
     msgs = [m for m in sorted(messages, key=lambda m: m.ts) if m.role == "user"]
     weights = weights or TermWeights(m.content for m in msgs)
-    found: list[tuple[Decision, set[str]]] = []
+    found: list[tuple[Decision, set[str], bool]] = []
     for msg in msgs:
-        for text in decision_texts(msg.content):
-            subject = terms(text)
-            recent = [
-                d
-                for d, s in found
-                if (msg.ts - d.decided_at).total_seconds() <= 3600
-                and _same(d.text, text, s, subject, weights, similar, threshold)
-            ]
-            if recent and _ACK.search(text):
-                continue  # an acknowledgement repeating the decision just made
+        texts = decision_texts(msg.content)
+        note = _note_items(strip_quotes(msg.content)) is not None
+        for text in texts:
+            # a chat decision's subject includes its message's other sentences (the reason, what it replaces)
+            subject = terms(text) if note else terms(msg.content)
+            if _ACK.search(text) and any(
+                (msg.ts - d.decided_at).total_seconds() <= 3600 and weights.shared(subject, s) >= 2.0
+                for d, s, _ in found
+            ):
+                continue  # an acknowledgement repeating the decision just made ('넵 X로 갑니다')
             key = " ".join(sorted(subject, key=lambda t: -weights.weight(t))[:5])
-            found.append(
-                (
-                    Decision(message_id=msg.id, person=msg.author, text=text[:300], decided_at=msg.ts, subject=key),
-                    subject,
-                )
-            )
-    out: list[Decision] = []
-    for i, (dec, subj) in enumerate(found):
-        nxt = next(
-            (
-                d
-                for d, s in found[i + 1 :]
-                if d.message_id != dec.message_id and _same(dec.text, d.text, subj, s, weights, similar, threshold)
-            ),
-            None,
-        )
-        out.append(replace(dec, superseded_by=nxt.message_id) if nxt else dec)
-    return out
-
-
-def _same(
-    a: str,
-    b: str,
-    sa: set[str],
-    sb: set[str],
-    weights: TermWeights,
-    similar: Callable[[str, str], float] | None,
-    threshold: float,
-) -> bool:
-    if weights.overlap(sa, sb) >= threshold and weights.shared(sa, sb) >= 4.0:
-        return True
-    return similar is not None and similar(a, b) >= 0.85
+            dec = Decision(message_id=msg.id, person=msg.author, text=text[:300], decided_at=msg.ts, subject=key)
+            found.append((dec, subject, bool(_CHANGE.search(msg.content))))
+    sup: dict[int, str] = {}
+    for j, (later, s_later, change) in enumerate(found):
+        best, best_w = None, 0.0
+        for i in range(j):
+            dec, s_dec, _ = found[i]
+            if dec.message_id == later.message_id or i in sup:
+                continue
+            strong = weights.overlap(s_dec, s_later) >= threshold and weights.shared(s_dec, s_later) >= 4.0
+            if strong or (similar is not None and similar(dec.text, later.text) >= 0.85):
+                sup[i] = later.message_id
+            elif change and weights.shared(s_dec, s_later) >= 2.0 and (w := weights.coverage(s_later, s_dec)) >= best_w:
+                best, best_w = i, w  # the earlier decision whose subject the change covers best
+        if change and best is not None and best not in sup:
+            sup[best] = later.message_id
+    return [replace(d, superseded_by=sup[i]) if i in sup else d for i, (d, _, _) in enumerate(found)]

@@ -95,7 +95,6 @@ GLOSSARY: dict[str, str] = {
     "런북": "runbook",
     "가이드": "guide",
     "온보딩": "onboarding",
-    "토스": "toss",
     "템플릿": "template",
     "차트": "chart",
     "카드": "card",
@@ -314,7 +313,9 @@ class TermWeights:
                 self.df[t] = self.df.get(t, 0) + 1
 
     def weight(self, term: str) -> float:
-        return math.log((self.n + 1) / (self.df.get(term, 0) + 0.5))
+        w = math.log((self.n + 1) / (self.df.get(term, 0) + 0.5))
+        # a Hangul bigram is half a word: a three-syllable word yields two bigrams that always co-occur
+        return w / 2 if is_hangul(term[0]) else w
 
     def overlap(self, a: set[str], b: set[str]) -> float:
         """Weighted overlap coefficient: shared weight over the lighter side's weight (0..1)."""
