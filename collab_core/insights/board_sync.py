@@ -109,7 +109,8 @@ def link_task(
         extra = terms(f"{t.description} {' '.join(t.labels)}") | (learned.get(t.id, set()) - {"pr"})
         if weights.shared(mt, title | extra) < 2.5:
             continue  # not one meaningful shared word
-        s = max(weights.coverage(mt, title), 0.8 * weights.coverage(mt, learned.get(t.id, set()) - {"pr"}))
+        learned_hit = min(1.0, weights.shared(mt, learned.get(t.id, set()) - {"pr"}) / 8.0)
+        s = max(weights.coverage(mt, title), 0.8 * learned_hit)
         if t.assignee == msg.author:
             s += 0.15
         scored.append((s, t))
@@ -131,7 +132,10 @@ def detect_proposals(
     """Status proposals for tasks whose board status lags what chat reports, as of `now`."""
     msgs = [m for m in sorted(messages, key=lambda m: m.ts) if m.role == "user" and m.ts <= now]
     weights = weights or TermWeights([m.content for m in msgs] + [t.title for t in tasks])
-    learned = _learned_terms(tasks, msgs)
+    names: set[str] = set()
+    for m in msgs:
+        names |= terms(m.author)  # people's names say who, not which task
+    learned = {k: v - names for k, v in _learned_terms(tasks, msgs).items()}
     seen: set[tuple[str, str]] = set()
     out: list[Proposal] = []
     for msg in msgs:
