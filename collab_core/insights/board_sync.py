@@ -26,22 +26,22 @@ from .text import TermWeights, sentences, strip_quotes, terms
 _REVIEW = re.compile(
     r"\b(?:PR|MR|pull\s+request)\b[^.!?\n]{0,20}?(?:올렸|올립니다|올려\s*뒀|열었|is\s+up|up\b|opened|raised)"
     r"|(?:opened|raised|put\s+up)\s+(?:a\s+|the\s+)?(?:PR|MR|pull\s+request)|ready\s+for\s+review|리뷰\s*요청\s*드",
-    re.I,
+    re.I | re.A,
 )
 _DONE = re.compile(
     r"\bmerged\b|\bdeployed\b|\bshipped\b|\bclosed\b|\bclosing\b[^.!?\n]{0,15}\bout\b|\bis\s+live\b|\blive\s+on\b"
     r"|\bdone\s*✅|✅\s*$|완료|머지\s*(?:했|됐|완료)|배포\s*(?:했|됐)|닫았|마무리\s*(?:했|됐)|끝냈|끝났",
-    re.I,
+    re.I | re.A,
 )
 _STARTED = re.compile(
     r"시작\s*(?:했|합니다|해요|함)|착수|들어갑니다|\bstart(?:ed|ing)\s+(?:on\b|the\b|work|with\b)|\bstarted\b"
     r"|\bworking\s+on\b|\bpicked\s+up\b|보기\s*시작",
-    re.I,
+    re.I | re.A,
 )
 _SKIP = re.compile(
     r"\?|\bwill\b|\bgonna\b|\bgoing\s+to\b|할게요|겠습니다|예정|아직|못\s*했|안\s*됐|not\s+yet|\bnot\b|n't\b|\bif\b|blocked|막혀"
     r"|내일|tomorrow|까요",
-    re.I,
+    re.I | re.A,
 )
 _RANK = {s: i for i, s in enumerate(STATUSES)}
 
@@ -100,7 +100,7 @@ def link_task(
 ) -> TaskState | None:
     """The task a message is about, or None when no task clearly matches."""
     for t in tasks:
-        if re.search(rf"(?<![\w-]){re.escape(t.id)}(?![\w-])", msg.content):
+        if re.search(rf"(?<![\w-]){re.escape(t.id)}(?![\w-])", msg.content, re.A):
             return t
     mt = terms(msg.content)
     scored: list[tuple[float, TaskState]] = []

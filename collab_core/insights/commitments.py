@@ -25,9 +25,13 @@ from .model import Commitment, Member, Msg, TaskState
 from .text import LAUGH, TermWeights, has_korean_past, has_rieul_final, sentences, strip_quotes, terms
 
 _QUESTION = re.compile(r"\?|까요|ㄹ까|할래요|나요$|가요\?|죠\?")
-_HYPOTHETICAL = re.compile(r"\bif\b|\bunless\b|\bmaybe\b|\bwould\b|\bI'd\b|만약|혹시|라면|다면|(?<![가-힣])아마", re.I)
-_REQUEST = re.compile(r"부탁|주세요|주실|줄래|해줘|could you|can you|would you|please|\bpls\b", re.I)
-_ATTENDANCE = re.compile(r"\bI'?ll\s+(?:dial|join|attend|be\s+(?:there|late|out|off|back|online|around))\b", re.I)
+_HYPOTHETICAL = re.compile(
+    r"\bif\b|\bunless\b|\bmaybe\b|\bwould\b|\bI'd\b|만약|혹시|라면|다면|(?<![가-힣])아마", re.I | re.A
+)
+_REQUEST = re.compile(r"부탁|주세요|주실|줄래|해줘|could you|can you|would you|please|\bpls\b", re.I | re.A)
+_ATTENDANCE = re.compile(
+    r"\bI'?ll\s+(?:dial|join|attend|be\s+(?:there|late|out|off|back|online|around))\b", re.I | re.A
+)
 _KO_FUTURE_DAY = re.compile(r"내일|모레|다음\s*주|담주|[월화수목금]요일|주말")
 # Syllables before 겠 that make conjecture or set phrases, not intent: 알겠습니다 (understood), 좋겠어요, 모르겠어요.
 _KO_INTENT_NOT = frozenset("알좋르찮들되싶같않있없겠")
@@ -36,9 +40,9 @@ _EN_PROMISE = re.compile(
     r"\bI\s*(?:'ll|will|’ll|am\s+going\s+to|'m\s+going\s+to|can\s+take)\b"
     r"|\blet\s+me\s+(?:check|look|handle|take|find|ask|review|fix|follow|sort|chase|ping|send|update)"
     r"|\bwill\s+do\b|\bon\s+it\b|\bleave\s+it\s+to\s+me\b",
-    re.I,
+    re.I | re.A,
 )
-_EN_PASSIVE_WILL = re.compile(r"\b(?!you\b|they\b|he\b|she\b|we\b|it\b)\w+\s+will\s+be\s+\w+ed\b", re.I)
+_EN_PASSIVE_WILL = re.compile(r"\b(?!you\b|they\b|he\b|she\b|we\b|it\b)\w+\s+will\s+be\s+\w+ed\b", re.I | re.A)
 _FIRST_PERSON_KO = re.compile(r"제가|저도|저는|제쪽|내가")
 _PLAN_PARTICLE = re.compile(r"(?:에서|만|에|까지|부터)$")
 _KO_FORMAL_PRESENT = re.compile(r"[가-힣]*(?:합니다|갑니다|됩니다|드립니다|[가-힣]ㅂ니다)(?:[.!~\s]|$)")
@@ -47,13 +51,15 @@ _COMPLETE_EN = re.compile(
     r"\b(?:done|finished|completed|sent|emailed|shipped|merged|pushed|submitted|uploaded|shared|fixed|resolved"
     r"|reviewed|closed|closing|deployed|handed\s+off|is\s+up|are\s+up|is\s+in|are\s+in|is\s+live|lgtm"
     r"|left\s+(?:a\s+few\s+|some\s+)?comments|here\s+(?:is|are)|here's|attached|works)\b|✅",
-    re.I,
+    re.I | re.A,
 )
-_COMPLETE_KO = re.compile(r"완료|끝냈|끝났|공유\s*드[려립]|보내\s*드[려립]|전달\s*드[려립]|올립니다|lgtm|→", re.I)
+_COMPLETE_KO = re.compile(
+    r"완료|끝냈|끝났|공유\s*드[려립]|보내\s*드[려립]|전달\s*드[려립]|올립니다|lgtm|→", re.I | re.A
+)
 _STILL_OPEN = re.compile(
     r"아직|못\s*했|못\s*하|못\s*댔|안\s*됐|남았|남아|not\s+yet|\bstill\b|haven't|hasn't|pending|waiting|stuck|blocked"
     r"|막혀|진행\s*중|하는\s*중|는\s*중|것\s*같|힘들|려고\s*했|기로\s*했|\bplan(?:ned)?\b|\bgoing\s+to\b",
-    re.I,
+    re.I | re.A,
 )
 _TASK_REF = re.compile(r"\b([A-Za-z]{1,4}-?\d{1,5})\b|#(\d{1,6})\b")
 
@@ -90,7 +96,7 @@ def promise_sentence(text: str) -> str | None:
             continue
         if LAUGH.search(sent) and not re.search(r"농담", sent):
             # laughter after the promise marks a joke ('노트북 펴고 고칠게요 ㅋㅋㅋ'); before it, it is banter
-            tail = re.split(r"게요|겠습니다|I'?ll|will", sent, maxsplit=1, flags=re.I)[-1]
+            tail = re.split(r"게요|겠습니다|I'?ll|will", sent, maxsplit=1, flags=re.I | re.A)[-1]
             if LAUGH.search(tail):
                 continue
         if is_decision_sentence(sent):
@@ -178,7 +184,7 @@ def _task_evidence(
     msg: Msg, sent: str, topic: set[str], tasks: Sequence[TaskState], weights: TermWeights
 ) -> tuple[str | None, tuple[str, datetime] | None]:
     """The task a promise names (by id) or clearly matches, and when that task reached REVIEW/DONE after it."""
-    named = {t.id for t in tasks if re.search(rf"(?<![\w-]){re.escape(t.id)}(?![\w-])", sent)}
+    named = {t.id for t in tasks if re.search(rf"(?<![\w-]){re.escape(t.id)}(?![\w-])", sent, re.A)}
     best, best_score = None, 0.0
     for t in tasks:
         if t.id in named:

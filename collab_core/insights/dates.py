@@ -46,36 +46,36 @@ _EN_MON = "|".join(sorted(EN_MONTHS, key=len, reverse=True))
 
 # Each rule: (compiled pattern, resolver(match, today) -> date | None). Order matters: absolute dates first,
 # then week-qualified weekdays before bare weekdays, then week/month spans, then day words.
-_ISO = re.compile(r"\b(20\d\d)-(\d{1,2})-(\d{1,2})\b")
+_ISO = re.compile(r"\b(20\d\d)-(\d{1,2})-(\d{1,2})\b", re.A)
 _MD_SLASH = re.compile(r"(?<![\d/.])(\d{1,2})/(\d{1,2})(?![\d/])")
 _KO_MD = re.compile(r"(\d{1,2})\s*월\s*(\d{1,2})\s*일")
-_EN_MD = re.compile(rf"\b({_EN_MON})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b", re.I)
-_EN_DM = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_EN_MON})\b", re.I)
+_EN_MD = re.compile(rf"\b({_EN_MON})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b", re.I | re.A)
+_EN_DM = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_EN_MON})\b", re.I | re.A)
 _KO_DAY = re.compile(r"(?<![\d월/])(\d{1,2})\s*일(?:까지|에|날|\b|[^가-힣]|$)")
-_EN_DAY = re.compile(r"\b(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)\b", re.I)
+_EN_DAY = re.compile(r"\b(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)\b", re.I | re.A)
 
 _KO_WEEK_WD = re.compile(r"(이번\s*주|금주|다음\s*주|담주|다다음\s*주|지난\s*주)\s*([월화수목금토일])(?:요일)?")
 _KO_WD = re.compile(r"(?<![가-힣])([월화수목금토일])요일|\(([월화수목금토일])\)")
-_EN_WEEK_WD = re.compile(rf"\b(this|next|coming)\s+({_EN_WD})\b", re.I)
-_EN_WD_RE = re.compile(rf"\b({_EN_WD})\b\.?", re.I)
+_EN_WEEK_WD = re.compile(rf"\b(this|next|coming)\s+({_EN_WD})\b", re.I | re.A)
+_EN_WD_RE = re.compile(rf"\b({_EN_WD})\b\.?", re.I | re.A)
 
 _KO_NEXT_WEEK_EARLY = re.compile(r"(다음\s*주|담주)\s*초")
 _KO_NEXT_WEEK = re.compile(r"(다음\s*주|담주)(?:\s*(?:안에|안으로|중|중에|중으로|까지|말))?")
 _KO_THIS_WEEK = re.compile(r"(이번\s*주|금주)(?:\s*(?:안에|안으로|중|중에|중으로|까지|내|말))?")
 _KO_WEEKEND = re.compile(r"주말")
 _KO_MONTH_END = re.compile(r"월말|이번\s*달\s*(?:말|안에|까지)")
-_EN_NEXT_WEEK_EARLY = re.compile(r"\bearly\s+next\s+week\b", re.I)
-_EN_NEXT_WEEK = re.compile(r"\b(?:next\s+week|end\s+of\s+next\s+week)\b", re.I)
-_EN_THIS_WEEK = re.compile(r"\b(?:end\s+of\s+(?:the\s+)?week|eow|this\s+week|by\s+the\s+weekend)\b", re.I)
-_EN_WEEKEND = re.compile(r"\b(?:this\s+)?weekend\b", re.I)
-_EN_MONTH_END = re.compile(r"\b(?:end\s+of\s+(?:the\s+)?month|eom|this\s+month)\b", re.I)
+_EN_NEXT_WEEK_EARLY = re.compile(r"\bearly\s+next\s+week\b", re.I | re.A)
+_EN_NEXT_WEEK = re.compile(r"\b(?:next\s+week|end\s+of\s+next\s+week)\b", re.I | re.A)
+_EN_THIS_WEEK = re.compile(r"\b(?:end\s+of\s+(?:the\s+)?week|eow|this\s+week|by\s+the\s+weekend)\b", re.I | re.A)
+_EN_WEEKEND = re.compile(r"\b(?:this\s+)?weekend\b", re.I | re.A)
+_EN_MONTH_END = re.compile(r"\b(?:end\s+of\s+(?:the\s+)?month|eom|this\s+month)\b", re.I | re.A)
 
-_DAY_AFTER = re.compile(r"모레|글피|\bday\s+after\s+tomorrow\b", re.I)
-_TOMORROW = re.compile(r"내일|낼\s|\btomorrow\b|\btmrw\b|\btmr\b", re.I)
+_DAY_AFTER = re.compile(r"모레|글피|\bday\s+after\s+tomorrow\b", re.I | re.A)
+_TOMORROW = re.compile(r"내일|낼\s|\btomorrow\b|\btmrw\b|\btmr\b", re.I | re.A)
 _TODAY = re.compile(
     r"오늘|금일|퇴근\s*전|\beod\b|\bcob\b|\btoday\b|\btonight\b|\bthis\s+(?:afternoon|evening|morning)\b"
     r"|\blater\s+today\b|(?<![가-힣])(?:오후|오전\s*중|이따|저녁)(?:에|까지|중)?(?![가-힣])",
-    re.I,
+    re.I | re.A,
 )
 
 
@@ -165,7 +165,11 @@ def resolve_due(text: str, *, at: datetime, tz: str = "Asia/Seoul") -> date | No
     if m := _EN_WD_RE.search(text):
         word = m[1].lower()
         # 'sat'/'sun'/'wed' etc. are also plain words; accept the short forms only when written as a day.
-        if len(word) > 3 or m[1][0].isupper() or re.search(rf"\b(?:by|on|until|till|due)\s+{word}\b", text, re.I):
+        if (
+            len(word) > 3
+            or m[1][0].isupper()
+            or re.search(rf"\b(?:by|on|until|till|due)\s+{word}\b", text, re.I | re.A)
+        ):
             return next_weekday(today, EN_WEEKDAYS[word])
 
     if _KO_NEXT_WEEK_EARLY.search(text) or _EN_NEXT_WEEK_EARLY.search(text):

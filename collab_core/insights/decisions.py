@@ -31,17 +31,17 @@ _KO_MARK = re.compile(
 _EN_MARK = re.compile(
     r"\blet'?s\s+(?:go\s+with|use|stick\s+with|ship|do)\b|\bwe(?:'ll|\s+will|'re\s+going\s+to)\s+(?:go\s+with|use|stick\s+with)\b"
     r"|\bgoing\s+with\b|\bdecided\b|\bdecision\s*:|\bagreed\s*(?::|that|to|on)|\bsettled\s+on\b|\bfinal\s+call\b",
-    re.I,
+    re.I | re.A,
 )
 _NOT_DECISION = re.compile(
     r"\?|어때|어떨까|어떠세요|할까|볼까|how\s+about|what\s+if|should\s+we|could\s+we|shall\s+we|좋겠|제안|의견"
     r"|다시\s*(?:판단|논의|정해|얘기)|추후|나중에\s*(?:결정|정)|미정|\btbd\b|논의\s*못|보류(?:하고|해요)"
     r"|결정\s*그대로|결정(?:된)?\s*대로|회의\s*대로|as\s+(?:decided|agreed)|확정이\s*안|않|안\s*될",
-    re.I,
+    re.I | re.A,
 )
-_ACK = re.compile(r"^\s*(?:넵|네|예|ㅇㅋ|오케이|ok|okay|yes|yep|agreed|sure|\+1|👍)", re.I)
-_NOTE_HEADER = re.compile(r"결정\s*사항|decisions?\b|합의\s*사항", re.I)
-_RECAP_HEADER = re.compile(r"정리|recap|summary|요약", re.I)
+_ACK = re.compile(r"^\s*(?:넵|네|예|ㅇㅋ|오케이|ok|okay|yes|yep|agreed|sure|\+1|👍)", re.I | re.A)
+_NOTE_HEADER = re.compile(r"결정\s*사항|decisions?\b|합의\s*사항", re.I | re.A)
+_RECAP_HEADER = re.compile(r"정리|recap|summary|요약", re.I | re.A)
 _ITEM = re.compile(r"^\s*(?:\d+[.)]|[-*•·]|\(\d+\))\s*(.+)$")
 
 
@@ -83,7 +83,7 @@ def decision_texts(text: str) -> list[str]:
 # subject even when they share little wording ('배치 시간 05:00으로 변경합니다' after '새벽 3시에 돌리는 걸로').
 _CHANGE = re.compile(
     r"변경|바꾸|바꿀|바꿉|바꿔|바꿨|정정|\bchang(?:e|ed|ing)\b|\bswitch(?:ed|ing)?\s+to\b|\bno\s+longer\b|\bmov(?:e|ed|ing)\s+to\b",
-    re.I,
+    re.I | re.A,
 )
 
 

@@ -57,7 +57,7 @@ def sentences(text: str) -> list[str]:
     return [s.strip() for s in _SPLIT.split(text) if s and s.strip()]
 
 
-LAUGH = re.compile(r"[ㅋㅎ]{2,}|\blol\b|\blmao\b|\bhaha+\b|😂|🤣|😆", re.I)
+LAUGH = re.compile(r"[ㅋㅎ]{2,}|\blol\b|\blmao\b|\bhaha+\b|😂|🤣|😆", re.I | re.A)
 
 # Loanwords and common project words written in either script; both sides map to one English key so a
 # Korean message and an English task title (or the reverse) can share a term. General software vocabulary only.
@@ -101,7 +101,7 @@ GLOSSARY: dict[str, str] = {
     "다운로드": "download",
 }
 
-_LATIN = re.compile(r"[a-z][a-z0-9_+]*(?:[./-][a-z0-9_]+)*|\d+(?:[./]\d+)?", re.I)
+_LATIN = re.compile(r"[a-z][a-z0-9_+]*(?:[./-][a-z0-9_]+)*|\d+(?:[./]\d+)?", re.I | re.A)
 _HANGUL_RUN = re.compile(r"[가-힣]+")
 _EN_STOP = frozenset(
     [
