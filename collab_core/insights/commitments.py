@@ -54,7 +54,8 @@ _COMPLETE_EN = re.compile(
     re.I | re.A,
 )
 _COMPLETE_KO = re.compile(
-    r"완료|끝냈|끝났|공유\s*드[려립]|보내\s*드[려립]|전달\s*드[려립]|올립니다|lgtm|→", re.I | re.A
+    r"완료(?:했|됐|입니다|이에요|요|함|해서|하고|\s*[!.✅]|\s*$)|끝냈|끝났|공유\s*드[려립]|보내\s*드[려립]|전달\s*드[려립]|올립니다|lgtm|→",
+    re.I | re.A,
 )
 _STILL_OPEN = re.compile(
     r"아직|못\s*했|못\s*하|못\s*댔|안\s*됐|남았|남아|not\s+yet|\bstill\b|haven't|hasn't|pending|waiting|stuck|blocked"

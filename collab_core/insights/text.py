@@ -301,6 +301,10 @@ def terms(text: str) -> set[str]:
     return out
 
 
+_PRIOR_DOCS = 50
+_PRIOR_RATE = 0.005
+
+
 class TermWeights:
     """Inverse document frequency over a corpus, so domain words that appear everywhere weigh little."""
 
@@ -313,7 +317,9 @@ class TermWeights:
                 self.df[t] = self.df.get(t, 0) + 1
 
     def weight(self, term: str) -> float:
-        w = math.log((self.n + 1) / (self.df.get(term, 0) + 0.5))
+        # document frequency smoothed toward a rare-word prior (50 pseudo-documents at 0.5 %), so a small or new
+        # project gives a distinctive word about the weight a large one does, instead of near zero
+        w = -math.log((self.df.get(term, 0) + _PRIOR_DOCS * _PRIOR_RATE) / (self.n + _PRIOR_DOCS))
         # a Hangul bigram is half a word: a three-syllable word yields two bigrams that always co-occur
         return w / 2 if is_hangul(term[0]) else w
 
