@@ -49,7 +49,8 @@ _RANK = {s: i for i, s in enumerate(STATUSES)}
 def status_claim(text: str) -> str | None:
     """The status a message reports its work reached, or None (DONE beats REVIEW beats IN_PROGRESS)."""
     best: str | None = None
-    for sent in sentences(strip_quotes(text)):
+    clauses = [c for s in sentences(strip_quotes(text)) for c in re.split(r"[,;]\s+|\s[—–-]\s", s)]
+    for sent in clauses:
         if _SKIP.search(sent):
             continue
         for status, rx in (("DONE", _DONE), ("REVIEW", _REVIEW), ("IN_PROGRESS", _STARTED)):
