@@ -32,6 +32,10 @@ _REQUEST = re.compile(r"부탁|주세요|주실|줄래|해줘|could you|can you|
 _ATTENDANCE = re.compile(
     r"\bI'?ll\s+(?:dial|join|attend|be\s+(?:there|late|out|off|back|online|around))\b", re.I | re.A
 )
+# Office courtesies with a promise ending that promise no work: leaving, breaks, errands ('먼저 들어갈게요').
+_KO_NOT_WORK = re.compile(
+    r"퇴근|들어갈게|들어가\s*보겠|먼저\s*갈게|다녀올게|먹고\s*올게|쉴게|쉬겠|자리\s*비울|감사하겠|잘\s*먹겠|수고하겠"
+)
 _KO_FUTURE_DAY = re.compile(r"내일|모레|다음\s*주|담주|[월화수목금]요일|주말")
 # Syllables before 겠 that make conjecture or set phrases, not intent: 알겠습니다 (understood), 좋겠어요, 모르겠어요.
 _KO_INTENT_NOT = frozenset("알좋르찮들되싶같않있없겠")
@@ -59,7 +63,7 @@ _COMPLETE_KO = re.compile(
 )
 _STILL_OPEN = re.compile(
     r"아직|못\s*했|못\s*하|못\s*댔|안\s*됐|남았|남아|not\s+yet|\bstill\b|haven't|hasn't|pending|waiting|stuck|blocked"
-    r"|막혀|진행\s*중|하는\s*중|는\s*중|것\s*같|힘들|려고\s*했|기로\s*했|\bplan(?:ned)?\b|\bgoing\s+to\b",
+    r"|막혀|진행\s*중|하는\s*중|는\s*중|것\s*같|힘들|려고\s*했|으면\s*좋|좋겠|\bwish\b|\bhope\b|기로\s*했|\bplan(?:ned)?\b|\bgoing\s+to\b",
     re.I | re.A,
 )
 _TASK_REF = re.compile(r"\b([A-Za-z]{1,4}-?\d{1,5})\b|#(\d{1,6})\b")
@@ -91,7 +95,7 @@ def _english_promise(sent: str) -> bool:
 def promise_sentence(text: str) -> str | None:
     """The first sentence of `text` that is a promise in the speaker's voice, or None."""
     for sent in sentences(strip_quotes(text)):
-        if _QUESTION.search(sent) or _HYPOTHETICAL.search(sent) or _REQUEST.search(sent):
+        if _QUESTION.search(sent) or _HYPOTHETICAL.search(sent) or _REQUEST.search(sent) or _KO_NOT_WORK.search(sent):
             continue
         if not (_korean_promise(sent) or _english_promise(sent)):
             continue

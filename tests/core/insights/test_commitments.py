@@ -51,6 +51,8 @@ NOT_PROMISES = [
     "내일 다시 얘기해요",  # proposal to talk
     "we could try caching?",
     "그럼 별도 스키마로 갈게요",  # a decision, owned by the ledger
+    "오늘은 먼저 들어갈게요~",  # leaving the office
+    "점심 먹고 올게요",
 ]
 
 
@@ -99,6 +101,15 @@ def test_open_past_due_is_late_and_still_open_report_is_not_done() -> None:
     ]
     (c,) = detect_commitments(msgs, [], MEMBERS, now=at("2025-03-17 09:00"))
     assert (c.due, c.status, c.fulfilled_by) == (date(2025, 3, 14), "late", ())
+
+
+def test_wish_in_past_form_is_not_a_completion() -> None:
+    msgs = [
+        msg("1", "하늘", "2025-03-10 10:00", "온보딩 가이드 초안은 목요일까지 드릴게요"),
+        msg("2", "하늘", "2025-03-12 10:00", "온보딩 가이드 초안 오늘 끝냈으면 좋겠어요"),
+    ]
+    (c,) = detect_commitments(msgs, [], MEMBERS, now=at("2025-03-12 12:00"))
+    assert c.status == "open"
 
 
 def test_someone_elses_report_does_not_close_my_promise() -> None:
