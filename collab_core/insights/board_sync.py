@@ -11,7 +11,7 @@ The message is linked to the task it is about: an explicit task id, else IDF-wei
 with the task's title/labels/description plus the words people used in messages posted just before that
 task's earlier board changes (so 'RBAC' learns to mean the task whose card moved right after 'RBAC PR is up'),
 with a bonus when the speaker is the assignee. A proposal is made only when the board, both at the message
-time and now, sits before the target status (never a backwards move), one per task and target.
+time and now, sits before the target status (never a backwards move); per task only the furthest claim stays.
 """
 
 from __future__ import annotations
@@ -164,4 +164,9 @@ def detect_proposals(
                 message_id=msg.id, task_id=task.id, to_status=target, from_status=task.status, reason=msg.content[:160]
             )
         )
-    return out
+    # a later, further claim on the same card replaces an earlier one ('PR 올렸어요' then 'merged'): one proposal per task
+    best: dict[str, Proposal] = {}
+    for p in out:
+        if p.task_id not in best or _RANK[p.to_status] > _RANK[best[p.task_id].to_status]:
+            best[p.task_id] = p
+    return [p for p in out if best[p.task_id] is p]

@@ -63,7 +63,7 @@ _COMPLETE_KO = re.compile(
 )
 _STILL_OPEN = re.compile(
     r"아직|못\s*했|못\s*하|못\s*댔|안\s*됐|남았|남아|not\s+yet|\bstill\b|haven't|hasn't|pending|waiting|stuck|blocked"
-    r"|막혀|진행\s*중|하는\s*중|는\s*중|것\s*같|힘들|려고\s*했|으면\s*좋|좋겠|\bwish\b|\bhope\b|기로\s*했|\bplan(?:ned)?\b|\bgoing\s+to\b",
+    r"|막혀|진행\s*중|하는\s*중|는\s*중|것\s*같|힘들|려고\s*했|으면\s*좋|좋겠|시작|\bstart(?:ed|ing)?\b|\bwish\b|\bhope\b|기로\s*했|\bplan(?:ned)?\b|\bgoing\s+to\b",
     re.I | re.A,
 )
 _TASK_REF = re.compile(r"\b([A-Za-z]{1,4}-?\d{1,5})\b|#(\d{1,6})\b")
@@ -94,6 +94,13 @@ def _english_promise(sent: str) -> bool:
 
 def promise_sentence(text: str) -> str | None:
     """The first sentence of `text` that is a promise in the speaker's voice, or None."""
+    found = promise_sentences(text)
+    return found[0] if found else None
+
+
+def promise_sentences(text: str) -> list[str]:
+    """Every sentence of `text` that is a promise in the speaker's voice."""
+    out: list[str] = []
     for sent in sentences(strip_quotes(text)):
         if _QUESTION.search(sent) or _HYPOTHETICAL.search(sent) or _REQUEST.search(sent) or _KO_NOT_WORK.search(sent):
             continue
@@ -106,8 +113,8 @@ def promise_sentence(text: str) -> str | None:
                 continue
         if is_decision_sentence(sent):
             continue
-        return sent
-    return None
+        out.append(sent)
+    return out
 
 
 def _context(msgs: Sequence[Msg], i: int) -> str:
@@ -145,11 +152,13 @@ def detect_commitments(
     weights = weights or TermWeights([m.content for m in msgs] + [t.title for t in tasks])
     out: list[Commitment] = []
     for i, msg in enumerate(msgs):
-        sent = promise_sentence(msg.content)
-        if sent is None:
+        found = promise_sentences(msg.content)
+        if not found:
             continue
+        sent = found[0]
         tz = zones.get(msg.author, "Asia/Seoul")
-        due = resolve_due(sent, at=msg.ts, tz=tz)
+        # one commitment per message; its date may sit in a later promise sentence ('볼게요. 목요일까지 만들어둘게요')
+        due = next((d for s in found if (d := resolve_due(s, at=msg.ts, tz=tz)) is not None), None)
         own = terms(msg.content)
         topic = own | terms(_context(msgs, i)) if len(terms(sent)) < 6 else terms(sent)
         task_id, task_done = _task_evidence(msg, sent, topic, tasks, weights)
