@@ -29,7 +29,7 @@ _REVIEW = re.compile(
     re.I | re.A,
 )
 _DONE = re.compile(
-    r"\bmerged\b|\bdeployed\b|\bshipped\b|\bclosed\b|\bclosing\b[^.!?\n]{0,15}\bout\b|\bis\s+live\b|\blive\s+on\b"
+    r"\bmerged\b|\b(?:is|are)\s+(?:done|finished|complete)\b|\bfinished\b|\bcompleted\b|\bdeployed\b|\bshipped\b|\bclosed\b|\bclosing\b[^.!?\n]{0,15}\bout\b|\bis\s+live\b|\blive\s+on\b"
     r"|\bdone\s*✅|✅\s*$|완료(?:했|됐|입니다|이에요|요|함|해서|하고|\s*[!.✅]|\s*$)|머지\s*(?:했|됐|완료)|배포\s*(?:했|됐)|닫았|마무리\s*(?:했|됐)|끝냈|끝났",
     re.I | re.A,
 )

@@ -74,7 +74,8 @@ _DAY_AFTER = re.compile(r"모레|글피|\bday\s+after\s+tomorrow\b", re.I | re.A
 _TOMORROW = re.compile(r"내일|낼\s|\btomorrow\b|\btmrw\b|\btmr\b", re.I | re.A)
 _TODAY = re.compile(
     r"오늘|금일|퇴근\s*전|\beod\b|\bcob\b|\btoday\b|\btonight\b|\bthis\s+(?:afternoon|evening|morning)\b"
-    r"|\blater\s+today\b|(?<![가-힣])(?:오후|오전\s*중|이따|저녁)(?:에|까지|중)?(?![가-힣])",
+    r"|\blater\s+today\b|\bafter\s+(?:lunch|standup|the\s+meeting)\b|점심\s*(?:먹고|이후|후에?)|"
+    r"(?<![가-힣])(?:오후|오전\s*중|이따|저녁)(?:에|까지|중)?(?![가-힣])",
     re.I | re.A,
 )
 

@@ -30,7 +30,8 @@ _KO_MARK = re.compile(
 )
 _EN_MARK = re.compile(
     r"\blet'?s\s+(?:go\s+with|use|stick\s+with|ship|do)\b|\bwe(?:'ll|\s+will|'re\s+going\s+to)\s+(?:go\s+with|use|stick\s+with)\b"
-    r"|\bgoing\s+with\b|\bdecided\b|\bdecision\s*:|\bagreed\s*(?::|that|to|on)|\bsettled\s+on\b|\bfinal\s+call\b",
+    r"|\bgoing\s+with\b|\bdecided\b|\bdecision\s*:|\bagreed\s*(?::|that|to|on)|\bsettled\s+on\b|\bfinal\s+call\b"
+    r"|\bchange\s+of\s+plans?\b|\bfrom\s+now\s+on\b|\bgoing\s+forward\b",
     re.I | re.A,
 )
 _NOT_DECISION = re.compile(
