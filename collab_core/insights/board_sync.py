@@ -16,6 +16,7 @@ time and now, sits before the target status (never a backwards move); per task o
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -78,14 +79,17 @@ def status_at(task: TaskState, when: datetime) -> str | None:
 
 def _learned_terms(tasks: Sequence[TaskState], msgs: Sequence[Msg]) -> dict[str, set[str]]:
     """Words from messages posted in the 10 minutes before each of a task's status changes."""
+    stamps = [m.ts for m in msgs]  # msgs are in time order
     out: dict[str, set[str]] = {}
     for t in tasks:
         acc: set[str] = set()
         for ch in t.history:
             if not ch.status:
                 continue
-            for m in msgs:
-                if timedelta(0) <= ch.ts - m.ts <= timedelta(minutes=10) and (ch.by is None or ch.by == m.author):
+            lo = bisect.bisect_left(stamps, ch.ts - timedelta(minutes=10))
+            hi = bisect.bisect_right(stamps, ch.ts)
+            for m in msgs[lo:hi]:
+                if ch.by is None or ch.by == m.author:
                     acc |= terms(m.content)
         out[t.id] = acc
     return out

@@ -150,6 +150,10 @@ def detect_commitments(
     msgs = [m for m in sorted(messages, key=lambda m: m.ts) if m.role == "user" and m.ts <= now]
     zones = {m.name: m.timezone for m in members}
     weights = weights or TermWeights([m.content for m in msgs] + [t.title for t in tasks])
+    by_author: dict[str, list[int]] = {}
+    for i, m in enumerate(msgs):
+        by_author.setdefault(m.author, []).append(i)
+    term_cache: dict[int, set[str]] = {}
     out: list[Commitment] = []
     for i, msg in enumerate(msgs):
         found = promise_sentences(msg.content)
@@ -164,10 +168,11 @@ def detect_commitments(
         task_id, task_done = _task_evidence(msg, sent, topic, tasks, weights)
         status, done_at, evidence = "open", None, ()
         head = _verb_head(sent)
-        for later in msgs[i + 1 :]:
-            if later.author != msg.author or not _reports_done(later.content):
+        for j in by_author[msg.author]:
+            later = msgs[j]
+            if j <= i or not _reports_done(later.content):
                 continue
-            lt = terms(later.content)
+            lt = term_cache.setdefault(j, terms(later.content))
             same_verb = bool(head) and any(
                 w[0] == head and has_korean_past(w) for w in re.findall(r"[가-힣]+", later.content)
             )
