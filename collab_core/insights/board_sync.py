@@ -31,11 +31,11 @@ _REVIEW = re.compile(
 )
 _DONE = re.compile(
     r"\bmerged\b|\b(?:is|are)\s+(?:done|finished|complete)\b|\bfinished\b|\bcompleted\b|\bdeployed\b|\bshipped\b|\bclosed\b|\bclosing\b[^.!?\n]{0,15}\bout\b|\bis\s+live\b|\blive\s+on\b"
-    r"|\bdone\s*✅|✅\s*$|완료(?:했|됐|입니다|이에요|요|함|해서|하고|\s*[!.✅]|\s*$)|머지\s*(?:했|됐|완료)|배포\s*(?:했|됐)|닫았|마무리\s*(?:했|됐)|끝냈|끝났",
+    r"|\bdone\s*✅|✅\s*$|완료(?:했|됐|입니다|이에요|요|함|해서|하고|\s*[!.✅]|\s*$)|머지\s*(?:했|됐|완료)|배포\s*(?:했|됐)|닫았|마무리\s*(?:했|됐)|끝냈|끝났|고쳤|해결\s*했|\bfixed\b",
     re.I | re.A,
 )
 _STARTED = re.compile(
-    r"시작\s*(?:했|합니다|해요|함)|착수|들어갑니다|\bstart(?:ed|ing)\s+(?:on\b|the\b|work|with\b)|\bstarted\b"
+    r"시작\s*(?:했|합니다|해요|함)|착수|들어갑니다|\bstart(?:ed|ing)\s+(?:on\b|the\b|work|with\b|build|implement|writ|coding)"
     r"|\bworking\s+on\b|\bpicked\s+up\b|보기\s*시작",
     re.I | re.A,
 )

@@ -30,11 +30,12 @@ _HYPOTHETICAL = re.compile(
 )
 _REQUEST = re.compile(r"부탁|주세요|주실|줄래|해줘|could you|can you|would you|please|\bpls\b", re.I | re.A)
 _ATTENDANCE = re.compile(
-    r"\bI'?ll\s+(?:dial|join|attend|be\s+(?:there|late|out|off|back|online|around))\b", re.I | re.A
+    r"\bI'?ll\s+(?:dial|join|attend|be\s+(?:there|late|out|off|back|online|around|away|offline|honest|in\b))\b|\bI'?ll\s+think\s+about\b",
+    re.I | re.A,
 )
 # Office courtesies with a promise ending that promise no work: leaving, breaks, errands ('먼저 들어갈게요').
 _KO_NOT_WORK = re.compile(
-    r"퇴근|들어갈게|들어가\s*보겠|먼저\s*갈게|다녀올게|먹고\s*올게|쉴게|쉬겠|자리\s*비울|감사하겠|잘\s*먹겠|수고하겠"
+    r"퇴근|참고할게|참고하겠|들어갈게|들어가\s*보겠|먼저\s*갈게|다녀올게|먹고\s*올게|쉴게|쉬겠|자리\s*비울|감사하겠|잘\s*먹겠|수고하겠"
 )
 _KO_FUTURE_DAY = re.compile(r"내일|모레|다음\s*주|담주|[월화수목금]요일|주말")
 # Syllables before 겠 that make conjecture or set phrases, not intent: 알겠습니다 (understood), 좋겠어요, 모르겠어요.
@@ -43,7 +44,7 @@ _KO_INTENT_NOT = frozenset("알좋르찮들되싶같않있없겠")
 _EN_PROMISE = re.compile(
     r"\bI\s*(?:'ll|will|’ll|am\s+going\s+to|'m\s+going\s+to|can\s+take)\b"
     r"|\blet\s+me\s+(?:check|look|handle|take|find|ask|review|fix|follow|sort|chase|ping|send|update)"
-    r"|\bwill\s+do\b|\bon\s+it\b|\bleave\s+it\s+to\s+me\b",
+    r"|\bwill\s+do\b|^\s*(?:ok(?:ay)?[,!]?\s+|sure[,!]?\s+)?will\s+(?!be\b)[a-z]+|\bon\s+it\b|\bleave\s+it\s+to\s+me\b",
     re.I | re.A,
 )
 _EN_PASSIVE_WILL = re.compile(r"\b(?!you\b|they\b|he\b|she\b|we\b|it\b)\w+\s+will\s+be\s+\w+ed\b", re.I | re.A)

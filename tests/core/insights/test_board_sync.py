@@ -25,6 +25,9 @@ CLAIMS = [
     ("will merge after lunch", None),
     ("완료 알림 메일 템플릿 얘기예요", None),  # '완료' as a noun modifier
     ("배포 일정 문서 올렸어요", None),  # a document, not a PR
+    ("로그인 버그 고쳤어요", "DONE"),
+    ("started to feel sick lol", None),
+    ("Invoice API contract is done, shared in the channel", "DONE"),
 ]
 
 

@@ -31,6 +31,7 @@ PROMISES = [
     "스테이징 다시 배포는 내일 합니다",
     "어제 건 농담이었고요 ㅋㅋ 런북은 내일까지 정리해둘게요",  # laughter before the promise is banter
     "Sure, PR 리뷰는 오늘 중으로 볼게요",  # mixed
+    "will check and get back",  # subject dropped
 ]
 NOT_PROMISES = [
     "제가 할까요?",  # question
@@ -53,6 +54,9 @@ NOT_PROMISES = [
     "그럼 별도 스키마로 갈게요",  # a decision, owned by the ledger
     "오늘은 먼저 들어갈게요~",  # leaving the office
     "점심 먹고 올게요",
+    "네 알겠습니다 참고할게요",  # 'noted'
+    "I'll think about it",
+    "I'll be honest, this is messy",
 ]
 
 

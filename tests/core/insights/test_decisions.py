@@ -20,6 +20,8 @@ DECISIONS = [
     "API 버전은 v2로 통일하기로 했습니다",
     "Tom and I agreed: retries back off exponentially up to 5 tries",
     "Sure — 캐시는 Redis로 갑시다",  # mixed
+    "이 부분은 A안으로 가시죠",
+    "Change of plan: invoices are generated hourly from now on",
 ]
 NOT_DECISIONS = [
     "A안으로 하는 건 어때요?",  # proposal
