@@ -5,11 +5,12 @@ Korean '-ㄹ게요/-ㄹ게' (read from the syllable's final ㄹ: 할게요, 올�
 '알겠/좋겠/모르겠'), or a plain '-ㅂ니다' with a future day word ('내일 다시 합니다'); English 'I'll / I will /
 I'm going to / let me <act> / will do', or '<thing> will be <done> <date>'. Rejected: questions ('할까요?', '?'),
 hypotheticals ('if', '만약', '-면 ... ㅋㅋ'), jokes (laughter right after the promise), requests to others,
-quoted text, attendance chatter ('I'll dial in'), a bare '할게요' with no object or '제가' (announcements such
+quoted text, attendance and courtesies ('I'll dial in', '먼저 들어갈게요', '참고할게요'), a bare '할게요' with no object or '제가' (announcements such
 as '이 채널에서 할게요'), and sentences that state a team decision (`decisions.is_decision_sentence`).
 
 Status: done when a later message by the same person reports completion (a past or delivery form, no
-'아직/still/not yet') on the same subject, or when a task the promise names or matches reaches REVIEW/DONE
+'아직/still/not yet', no wish or start) on the same subject (IDF-weighted shared terms, or the promise's own
+verb now in the past: '열어드릴게요' -> '열어드렸어요'; a short promise borrows the terms of the message it answers), or when a task the promise names or matches reaches REVIEW/DONE
 after it was made; late when the due date passed (in the author's zone) while open; otherwise open.
 """
 
