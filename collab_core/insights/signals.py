@@ -1,0 +1,261 @@
+"""Chat signals the risk radar and the assignment read: task mentions, blockers and what resolves them, work
+reported done or started, promises, declines, exclusive knowledge and announced absences (Korean + English).
+
+`ChatSignals` is an accumulator: `add(msg)` folds one message into per-task summaries in time order, so the
+radar after a new message costs one message's work plus a pass over tasks. Which task a message is about:
+an explicit id ("(t13)"), else the best TF-IDF match of the message against task titles/labels/descriptions;
+for status talk with no match ("RBAC merged"), the task the same author talked about last (within 3 days).
+The blocked person is the speaker, unless another member is named as the one blocked ("민지님이 막혀 있어요",
+"Emily is blocked"); someone merely mentioned ("Daniel님 API가 확정이 안 돼서 못 나가요") is the cause.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from .model import Member, Msg, TaskState
+from .text import Vectorizer, cosine, task_text, tokens
+
+
+def _rx(*parts: str) -> re.Pattern[str]:
+    return re.compile("|".join(parts), re.IGNORECASE)
+
+
+BLOCKED = _rx(
+    r"막혀|막혔|막힘|못\s*나가|진행이\s*안\s*(돼|되)|진행을?\s*못|못\s*받아서|안\s*와서|기다리(고|는)\s*(있|중)",
+    r"대기\s*중|때문에\s.{0,20}(못\s*하|못하)",
+    r"\bblocked\b|\bstuck\b|waiting\s+(on|for)\b|held\s+up|can'?t\s+\w+(\s+\w+)?\s+until\b",
+)
+UNBLOCKED = _rx(
+    r"해결(했|됐|되었|함)|풀렸|받았(어요|습니다|음)|받았다|도착했|왔어요|unblocked|resolved|came\s+through",
+    r"finally\s+(arrived|came|got)|\barrived\b|no\s+longer\s+(blocked|stuck)|sorted\s+out",
+)
+DONE = _rx(
+    r"완료(했|됐|되었|입니다|예요|요|함|\s*[!.✅]|$)|끝냈|끝났(어|습)|머지(했|됐|완료)|배포(했|됐|완료)|반영(했|됐)",
+    r"닫았|done\s*처리|마무리(했|됐)|다\s*됐",
+    r"\bmerged\b|closing\s+(this|it)|\bis\s+live\b|\blive\s+on\b|\bshipped\b|\bdeployed\b|\bfinished\b|handed\s+off",
+    r"\bcompleted\b|✅",
+)
+NOT_YET = _rx(r"\bwill\b|\bgoing\s+to\b|\bonce\b|\bif\b|할게요|예정|것\s*같|면\s|아직|\bnot\b|안\s*끝|못\s*끝")
+STARTED = _rx(
+    r"시작(했|합니다|함|해요)|작업\s*중|하는\s*중|진행\s*중|붙이는\s*중|작성\s*중|\d+\s*%|pr\s*(올렸|올립)",
+    r"\bstart(ed|ing)\b|\bworking\s+on\b|\bin\s+progress\b|pr\s+is\s+up|\bdraft\b|초안",
+)
+DECLINE = _rx(
+    r"어려울\s*것\s*같|어려워요|어렵습니다|힘들\s*것\s*같|힘들어요|못\s*할\s*것\s*같|못\s*맡|여유가\s*없",
+    r"can'?t\s+take|won'?t\s+be\s+able|don'?t\s+have\s+(the\s+)?(time|bandwidth|capacity)|too\s+busy|no\s+capacity",
+)
+ABSENCE = _rx(r"휴가|연차|출장|부재|\bvacation\b|\bon\s+leave\b|\bpto\b|out\s+of\s+(the\s+)?office|\booo\b")
+EXCLUSIVE = _rx(
+    r"(님|씨)만\s*\S*(알|만져|해\s*봤|다뤄|다룰|권한|접근|계정|할\s*줄|손대|봤)",
+    r"(저|제|나|내)\s*(계정)?에?만\s*\S*(알|권한|접근|걸려|있)|(계정|권한)에만|한\s*번도\s*안\s*\S*봤",
+    r"\bonly\s+\w+\s+(knows|has\s+access|can|touched|has\s+worked)|nobody\s+else\s+(knows|has|can)",
+    r"\bi'?m\s+the\s+only\s+one\b|\bnever\s+(touched|opened|worked\s+on)\b",
+)
+_PROMISE_EN = _rx(r"\bi'?ll\b|\bi\s+will\b|\bi'?m\s+going\s+to\b|\bleave\s+it\s+to\s+me\b")
+_SENT = re.compile(r"(?<=[.!?。~])\s+|\n+|(?<=요)\s+|(?<=다)\s+")
+
+
+def is_promise(text: str) -> bool:
+    """First-person promise: a verb ending in -ㄹ게요 (할게요, 드릴게요, 정리해둘게요) or "I'll"; not a question."""
+    for sent in _SENT.split(text):
+        s = sent.strip()
+        if not s or s.endswith("?"):
+            continue
+        if _PROMISE_EN.search(s):
+            return True
+        for m in re.finditer(r"([가-힣])[게께](요|용|\b)", s):
+            code = ord(m.group(1)) - 0xAC00
+            if 0 <= code < 11172 and code % 28 == 8:  # final consonant ㄹ
+                return True
+    return False
+
+
+def _sentences_matching(rx: re.Pattern[str], text: str) -> list[str]:
+    return [s for s in _SENT.split(text) if s and rx.search(s) and not s.strip().endswith("?")]
+
+
+@dataclass
+class Blocker:
+    """An open (or resolved) blocker: who is blocked, on which task, first said in `message_id`."""
+
+    person: str
+    task_id: str | None
+    message_id: str
+    ts: datetime
+    evidence: list[str] = field(default_factory=list)
+    resolved_by: str | None = None
+    resolved_at: datetime | None = None
+
+
+@dataclass
+class TaskSignals:
+    """What chat says about one task, folded in time order."""
+
+    mentions: list[tuple[datetime, str, str]] = field(default_factory=list)  # (ts, message id, author)
+    done: tuple[datetime, str] | None = None
+    started: list[str] = field(default_factory=list)
+    promises: list[tuple[str, str, datetime]] = field(default_factory=list)  # (person, message id, ts)
+
+
+class TaskIndex:
+    """TF-IDF vectors of the tasks and an inverted index, to find the tasks a message talks about."""
+
+    def __init__(self, tasks: list[TaskState]) -> None:
+        docs = {t.id: tokens(task_text(t.title, t.description, t.labels)) for t in tasks}
+        self.vectorizer = Vectorizer(docs.values())
+        self.vectors = {tid: self.vectorizer.vector(d) for tid, d in docs.items()}
+        self.ids = {t.id.lower(): t.id for t in tasks if any(c.isalpha() for c in t.id)}
+        self.inverted: dict[str, list[tuple[str, float]]] = {}
+        for tid, vec in self.vectors.items():
+            for tok, w in vec.items():
+                self.inverted.setdefault(tok, []).append((tid, w))
+
+    def match(self, text: str, toks: list[str] | None = None) -> list[tuple[str, float]]:
+        """Tasks ranked by similarity to `text`; an explicit task id scores 1.0."""
+        toks = tokens(text) if toks is None else toks
+        explicit = [self.ids[t] for t in dict.fromkeys(toks) if t in self.ids]
+        if explicit:
+            return [(tid, 1.0) for tid in explicit]
+        vec = self.vectorizer.vector(toks)
+        scores: dict[str, float] = {}
+        for tok, w in vec.items():
+            for tid, tw in self.inverted.get(tok, ()):
+                scores[tid] = scores.get(tid, 0.0) + w * tw
+        return sorted(scores.items(), key=lambda kv: -kv[1])
+
+    def similarity(self, task_id: str, text: str) -> float:
+        return cosine(self.vectorizer.vector(tokens(text)), self.vectors.get(task_id, {}))
+
+
+MENTION_MIN = 0.2  # cosine a message needs with a task to count as talking about it
+MENTION_RATIO = 0.8  # ... and its share of the best task's score
+OWN_MIN = 0.06  # weaker match accepted when the task is the speaker's own (status talk)
+CONTEXT = timedelta(days=3)
+
+
+class ChatSignals:
+    """Per-task and per-person signals from chat, updated one message at a time (messages in time order)."""
+
+    def __init__(self, *, tasks: list[TaskState], members: list[Member]) -> None:
+        self.tasks = {t.id: t for t in tasks}
+        self.index = TaskIndex(tasks)
+        self.names = sorted((m.name for m in members), key=len, reverse=True)
+        self.by_task: dict[str, TaskSignals] = {t.id: TaskSignals() for t in tasks}
+        self.blockers: list[Blocker] = []
+        self.declines: list[tuple[str, str, datetime, str | None]] = []  # (person, msg id, ts, task id)
+        self.exclusive: list[tuple[str, str, datetime, str | None]] = []
+        self.absences: list[tuple[str, str, datetime]] = []
+        self.authored: dict[str, list[str]] = {}  # person -> message ids (for assignment)
+        self.messages: dict[str, Msg] = {}
+        self.msg_tasks: dict[str, list[str]] = {}
+        self._last_topic: dict[str, tuple[datetime, str]] = {}
+
+    def add_all(self, messages: list[Msg]) -> ChatSignals:
+        for msg in sorted(messages, key=lambda m: m.ts):
+            self.add(msg)
+        return self
+
+    @staticmethod
+    def _about(ranked: list[tuple[str, float]]) -> list[str]:
+        if not ranked or ranked[0][1] < MENTION_MIN:
+            return []
+        top = ranked[0][1]
+        return [tid for tid, s in ranked if s >= max(MENTION_MIN, MENTION_RATIO * top)]
+
+    def _own(self, ranked: list[tuple[str, float]], person: str) -> str | None:
+        """The best-matching task `person` holds: people report status about their own work."""
+        for tid, score in ranked:
+            if score < OWN_MIN:
+                break
+            if self.tasks[tid].assignee == person:
+                return tid
+        return None
+
+    def _context_task(self, author: str, ts: datetime) -> str | None:
+        last = self._last_topic.get(author)
+        if last and ts - last[0] <= CONTEXT:
+            return last[1]
+        open_tasks = [t.id for t in self.tasks.values() if t.assignee == author and t.status != "DONE"]
+        return open_tasks[0] if len(open_tasks) == 1 else None
+
+    def _named_blocked(self, text: str, author: str) -> str | None:
+        for name in self.names:
+            if name == author:
+                continue
+            n = re.escape(name)
+            ko = rf"{n}\s*(님|씨)?\s*(이|가|은|는|도)\s.{{0,30}}?(막혀|막혔|못\s*나가|진행이\s*안)"
+            en = rf"\b{n}\s+(is|was|has\s+been|'s|seems)\s+(still\s+)?(blocked|stuck|waiting)"
+            if re.search(ko, text) or re.search(en, text, re.IGNORECASE):
+                return name
+        return None
+
+    def add(self, msg: Msg) -> list[str]:
+        """Fold one message in; returns the ids of the tasks it concerns."""
+        if msg.role != "user" or msg.kind == "system":
+            return []
+        text = msg.content
+        self.messages[msg.id] = msg
+        self.authored.setdefault(msg.author, []).append(msg.id)
+        ranked = self.index.match(text)
+        about = self._about(ranked)
+        self.msg_tasks[msg.id] = about
+        for tid in about:
+            self.by_task[tid].mentions.append((msg.ts, msg.id, msg.author))
+        if about:
+            self._last_topic[msg.author] = (msg.ts, about[0])
+        main = about[0] if about else None
+        status_task = self._own(ranked, msg.author) or main or self._context_task(msg.author, msg.ts)
+        blocked = _sentences_matching(BLOCKED, text)
+        resolved = bool(UNBLOCKED.search(text))
+        if blocked and not resolved:
+            person = self._named_blocked(text, msg.author) or msg.author
+            task_id = self._own(ranked, person) or main or self._context_task(person, msg.ts)
+            self._add_blocker(person, task_id, msg)
+        elif resolved:
+            self._resolve(msg, [*about, status_task])
+        done = _sentences_matching(DONE, text)
+        if status_task and any(not NOT_YET.search(s) for s in done):
+            self.by_task[status_task].done = (msg.ts, msg.id)
+        elif status_task and STARTED.search(text) and not is_promise(text):
+            self.by_task[status_task].started.append(msg.id)
+        if main and is_promise(text) and not DECLINE.search(text):
+            self.by_task[main].promises.append((msg.author, msg.id, msg.ts))
+        if DECLINE.search(text):
+            self.declines.append((msg.author, msg.id, msg.ts, main))
+        if EXCLUSIVE.search(text):
+            named = [n for n in self.names if n != msg.author and n in text]
+            self.exclusive.append((named[0] if named else msg.author, msg.id, msg.ts, main))
+        if ABSENCE.search(text) and not text.strip().endswith("?"):
+            self.absences.append((msg.author, msg.id, msg.ts))
+        return about
+
+    def _add_blocker(self, person: str, task_id: str | None, msg: Msg) -> None:
+        for b in self.blockers:
+            if b.resolved_by is None and b.person == person and b.task_id == task_id:
+                b.evidence.append(msg.id)
+                return
+        self.blockers.append(Blocker(person, task_id, msg.id, msg.ts, [msg.id]))
+
+    def _resolve(self, msg: Msg, about: list[str]) -> None:
+        for b in self.blockers:
+            if b.resolved_by is not None:
+                continue
+            if (b.task_id is not None and b.task_id in about) or (b.person == msg.author and not about):
+                b.resolved_by, b.resolved_at = msg.id, msg.ts
+                b.evidence.append(msg.id)
+
+    def open_blockers(self) -> list[Blocker]:
+        return [b for b in self.blockers if b.resolved_by is None]
+
+    def last_activity(self, task: TaskState) -> datetime | None:
+        """Latest board change or chat mention of `task`."""
+        times = [c.ts for c in task.history]
+        if task.created_at:
+            times.append(task.created_at)
+        sig = self.by_task.get(task.id)
+        if sig and sig.mentions:
+            times.append(sig.mentions[-1][0])
+        return max(times) if times else None
