@@ -132,7 +132,8 @@ class TaskIndex:
 
 MENTION_MIN = 0.2  # cosine a message needs with a task to count as talking about it
 MENTION_RATIO = 0.8  # ... and its share of the best task's score
-OWN_MIN = 0.06  # weaker match accepted when the task is the speaker's own (status talk)
+OWN_MIN = 0.06  # weaker match accepted when the task is the speaker's own (status talk) ...
+OWN_MARGIN = 1.5  # ... when it beats their next own task by this factor
 CONTEXT = timedelta(days=3)
 
 
@@ -152,6 +153,12 @@ class ChatSignals:
         self.messages: dict[str, Msg] = {}
         self.msg_tasks: dict[str, list[str]] = {}
         self._last_topic: dict[str, tuple[datetime, str]] = {}
+        self._own_tasks: dict[str, list[str]] = {}
+        for t in tasks:
+            if t.assignee and t.status != "DONE":
+                self._own_tasks.setdefault(t.assignee, []).append(t.id)
+        common = {tok for tok, df in self.index.vectorizer.df.items() if df > max(2, 0.25 * len(tasks))}
+        self._task_words = {t.id: set(tokens(task_text(t.title, "", t.labels), bigrams=False)) - common for t in tasks}
 
     def add_all(self, messages: list[Msg]) -> ChatSignals:
         for msg in sorted(messages, key=lambda m: m.ts):
@@ -167,12 +174,23 @@ class ChatSignals:
 
     def _own(self, ranked: list[tuple[str, float]], person: str) -> str | None:
         """The best-matching task `person` holds: people report status about their own work."""
-        for tid, score in ranked:
-            if score < OWN_MIN:
-                break
-            if self.tasks[tid].assignee == person:
-                return tid
-        return None
+        own = [(tid, score) for tid, score in ranked if score >= OWN_MIN and self.tasks[tid].assignee == person]
+        if not own or (len(own) > 1 and own[0][1] < OWN_MARGIN * own[1][1]):
+            return None  # none, or ambiguous between two of their own tasks
+        return own[0][0]
+
+    def _touched(self, author: str, text: str) -> list[str]:
+        """The author's own tasks named by a word no other task of theirs has ("배치가 먼저" → their batch task)."""
+        own = self._own_tasks.get(author, [])
+        if not own:
+            return []
+        words = set(tokens(text, bigrams=False))
+        out = []
+        for tid in own:
+            others = set().union(*(self._task_words[o] for o in own if o != tid))
+            if words & (self._task_words[tid] - others):
+                out.append(tid)
+        return out
 
     def _context_task(self, author: str, ts: datetime) -> str | None:
         last = self._last_topic.get(author)
@@ -207,7 +225,14 @@ class ChatSignals:
         if about:
             self._last_topic[msg.author] = (msg.ts, about[0])
         main = about[0] if about else None
-        status_task = self._own(ranked, msg.author) or main or self._context_task(msg.author, msg.ts)
+        own = self._own(ranked, msg.author)
+        touched = self._touched(msg.author, text)
+        if all(tid in self._own_tasks.get(msg.author, ()) for tid in about):
+            for tid in touched:
+                if tid not in about:
+                    self.by_task[tid].mentions.append((msg.ts, msg.id, msg.author))
+        single = touched[0] if len(touched) == 1 else None
+        status_task = own or single or main or self._context_task(msg.author, msg.ts)
         blocked = _sentences_matching(BLOCKED, text)
         resolved = bool(UNBLOCKED.search(text))
         if blocked and not resolved:

@@ -136,7 +136,7 @@ def _strip_josa(word: str) -> str:
     return word
 
 
-def tokens(text: str) -> list[str]:
+def tokens(text: str, *, bigrams: bool = True) -> list[str]:
     """Content tokens of `text` (lower-cased, particles stripped, glossary terms added, Hangul bigrams)."""
     out: list[str] = []
     for raw in _WORD.findall(text.lower()):
@@ -145,7 +145,7 @@ def tokens(text: str) -> list[str]:
             if word in _STOP or len(word) < 2:
                 continue
             out.append(word)
-            if len(word) >= 3:
+            if bigrams and len(word) >= 3:
                 out.extend(word[i : i + 2] for i in range(len(word) - 1))
         else:
             word = raw.strip("-_+")
