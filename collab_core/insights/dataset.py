@@ -59,9 +59,3 @@ def load(dataset: dict) -> tuple[list[TaskState], list[Msg], list[Member], datet
             )
         )
     return tasks, messages, members, datetime.fromisoformat(dataset["now"])
-
-
-def due_moves(dataset_task: dict) -> int:
-    """How many times the due date changed after it was first set (dataset form, where a null due is explicit)."""
-    dues = [h["due"] for h in dataset_task.get("history", []) if "due" in h]
-    return sum(1 for a, b in zip(dues, dues[1:], strict=False) if a != b)

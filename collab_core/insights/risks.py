@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from itertools import pairwise
 
 from .conflicts import StanceLog
 from .model import Commitment, Decision, Member, Msg, Risk, TaskState
@@ -34,7 +35,7 @@ class RiskSettings:
 def due_moves(task: TaskState) -> int:
     """How many times the due date was moved after it was first set."""
     dues = [c.due for c in task.history if c.due is not None]
-    return sum(1 for a, b in zip(dues, dues[1:], strict=False) if a != b)
+    return sum(1 for a, b in pairwise(dues) if a != b)
 
 
 def _sev(high: bool, medium: bool = True) -> str:

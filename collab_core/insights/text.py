@@ -51,13 +51,14 @@ _JOSA = (
     "랑",
     "요",
 )
-_STOP = frozenset(
+_STOP_WORDS = (
     "the a an and or to of in on for is are be it this that with at by from as i we you he she they me my our "
     "so do did does not no yes ok okay just still now today tomorrow will would can could should have has had "
     "was were been im ill its lets let get got up out about any some all what when who how why there here "
     "제가 저는 저도 저 그럼 그거 이거 이번 오늘 내일 지금 아직 다시 혹시 그리고 근데 일단 좀 진짜 넵 네 아 오 "
-    "감사합니다 감사해요 부탁드려요 했어요 해요 있어요 같아요 거 것 수 더 다 잘 또 님 분".split()
+    "감사합니다 감사해요 부탁드려요 했어요 해요 있어요 같아요 거 것 수 더 다 잘 또 님 분"
 )
+_STOP = frozenset(_STOP_WORDS.split())
 # English term -> Korean term used in mixed-language chat (loanwords and standard translations).
 GLOSSARY = {
     "email": "이메일",
