@@ -18,23 +18,18 @@ from datetime import datetime
 
 from .model import Decision, Msg
 
+# Each concept: the words for one side and the words for the other, in both languages.
 _OPPOSITES = (
-    ("포함", "제외"),
-    ("inclusive", "exclusive"),
-    ("incl", "excl"),
-    ("including", "excluding"),
-    ("include", "exclude"),
-    ("included", "excluded"),
-    ("허용", "금지"),
-    ("allowed", "forbidden"),
-    ("enabled", "disabled"),
-    ("켜", "끄"),
-    ("필수", "선택"),
-    ("required", "optional"),
-    ("동기", "비동기"),
-    ("sync", "async"),
+    (
+        ("포함", "inclusive", "incl", "including", "include", "included"),
+        ("제외", "exclusive", "excl", "excluding", "exclude", "excluded"),
+    ),
+    (("허용", "allowed", "allow"), ("금지", "forbidden", "disallowed", "불허")),
+    (("활성화", "enabled", "enable"), ("비활성화", "disabled", "disable")),
+    (("필수", "required", "mandatory"), ("선택", "optional")),
+    (("동기", "sync", "synchronous"), ("비동기", "async", "asynchronous")),
 )
-_SIDE = {w: (i, side) for i, pair in enumerate(_OPPOSITES) for side, w in enumerate(pair)}
+_SIDE = {w: (i, side) for i, sides in enumerate(_OPPOSITES) for side, words in enumerate(sides) for w in words}
 _POLAR = "|".join(sorted(_SIDE, key=len, reverse=True))
 _BEFORE = re.compile(rf"([A-Za-z][\w]*|[가-힣]+)[\s\-]*({_POLAR})(?![A-Za-z])", re.IGNORECASE)
 _AFTER = re.compile(rf"(?<![A-Za-z])({_POLAR})\.?(?:\s+of)?[\s\-]+([A-Za-z][\w]*)", re.IGNORECASE)
@@ -93,11 +88,16 @@ class Conflict:
 
 
 class StanceLog:
-    """Stances in chat and in decisions, folded one message at a time."""
+    """Stances in chat and in decisions, folded one message at a time.
+
+    Per subject, the standing decisions are the first one on each side since the last decision that
+    announced a change; a change resets them, so a conflict disappears once someone explicitly settles it.
+    """
 
     def __init__(self) -> None:
         self.chat: dict[str, list[Stance]] = {}  # subject -> stances in any message
-        self.decided: list[tuple[Stance, bool]] = []  # (stance, announces a change)
+        self.standing: dict[tuple[str, int], dict[int, Stance]] = {}
+        self.open: dict[tuple[str, int], Conflict] = {}
 
     def add(self, msg: Msg) -> None:
         if msg.role != "user":
@@ -105,35 +105,46 @@ class StanceLog:
         found = stances(msg.content, msg.id, msg.ts)
         for s in found:
             self.chat.setdefault(s.subject, []).append(s)
-        if not found:
-            return
-        change = bool(_CHANGE.search(msg.content))
-        for item in decision_items(msg):
-            for s in stances(item, msg.id, msg.ts):
-                self.decided.append((s, change))
+        if found:
+            change = bool(_CHANGE.search(msg.content))
+            for item in decision_items(msg):
+                for s in stances(item, msg.id, msg.ts):
+                    self.decide(s, change=change)
+
+    def decide(self, s: Stance, *, change: bool) -> None:
+        """Fold in one decided stance (in time order)."""
+        key = (s.subject, s.pair)
+        sides = self.standing.setdefault(key, {})
+        if change:
+            sides.clear()
+            self.open.pop(key, None)
+        sides.setdefault(s.side, s)
+        if len(sides) == 2 and key not in self.open:
+            first, second = sorted(sides.values(), key=lambda x: x.ts)
+            self.open[key] = Conflict(s.subject, first.message_id, second.message_id, ())
+
+    def _with_support(self, c: Conflict, pair: int) -> Conflict:
+        first_ts = (
+            min(s.ts for s in self.chat.get(c.subject, []) if s.message_id == c.first)
+            if c.subject in self.chat
+            else None
+        )
+        support = [
+            s.message_id
+            for s in self.chat.get(c.subject, [])
+            if s.pair == pair and (first_ts is None or s.ts >= first_ts)
+        ]
+        return Conflict(c.subject, c.first, c.second, tuple(dict.fromkeys([c.first, c.second, *support[-10:]])))
 
     def conflicts(self, decisions: list[Decision] | None = None) -> list[Conflict]:
         """Standing conflicts, from the given decision ledger or, when None, from decisions found in chat."""
-        if decisions is not None:
-            standing = {d.message_id for d in decisions if d.superseded_by is None}
-            superseded = {d.message_id: d.superseded_by for d in decisions}
-            decided = []
-            for d in decisions:
-                change = bool(_CHANGE.search(d.text))
-                decided.extend((s, change) for s in stances(d.text, d.message_id, d.decided_at))
-        else:
-            decided, standing, superseded = self.decided, None, {}
-        out: dict[tuple[str, str], Conflict] = {}
-        ordered = sorted(decided, key=lambda sc: sc[0].ts)
-        for i, (a, _) in enumerate(ordered):
-            for b, change in ordered[i + 1 :]:
-                if b.message_id == a.message_id or (b.subject, b.pair) != (a.subject, a.pair) or b.side == a.side:
-                    continue
-                if change or superseded.get(a.message_id) == b.message_id:
-                    continue
-                if standing is not None and not {a.message_id, b.message_id} <= standing:
-                    continue
-                support = [s.message_id for s in self.chat.get(a.subject, []) if s.pair == a.pair and s.ts >= a.ts]
-                evidence = tuple(dict.fromkeys([a.message_id, b.message_id, *support]))
-                out.setdefault((a.message_id, b.message_id), Conflict(a.subject, a.message_id, b.message_id, evidence))
-        return list(out.values())
+        if decisions is None:
+            return [self._with_support(c, key[1]) for key, c in self.open.items()]
+        ledger = StanceLog()
+        for d in sorted(decisions, key=lambda d: d.decided_at):
+            if d.superseded_by is not None:
+                continue
+            change = bool(_CHANGE.search(d.text))
+            for s in stances(d.text, d.message_id, d.decided_at):
+                ledger.decide(s, change=change)
+        return [self._with_support(c, key[1]) for key, c in ledger.open.items()]

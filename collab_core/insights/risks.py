@@ -79,10 +79,10 @@ class RiskRadar:
         return done[1] if last_board is None or done[0] >= last_board else None
 
     def _promised(self, task: TaskState, commitments: Sequence[Commitment]) -> list[str]:
-        declined = {(p, ts) for p, _, ts, _ in self.signals.declines}
+        declined = self.signals.last_decline
         ids = []
         for person, mid, ts in self.signals.by_task[task.id].promises:
-            if not any(p == person and d > ts for p, d in declined):
+            if not any(declined.get((person, about), ts) > ts for about in (None, task.id)):
                 ids.append(mid)
         for c in commitments:
             if c.status == "done":

@@ -109,9 +109,12 @@ class TaskIndex:
         self.vectors = {tid: self.vectorizer.vector(d) for tid, d in docs.items()}
         self.ids = {t.id.lower(): t.id for t in tasks if any(c.isalpha() for c in t.id)}
         self.inverted: dict[str, list[tuple[str, float]]] = {}
+        # A word in very many tasks weighs little and costs a lot to look up: large projects skip it.
+        cap = max(50, len(tasks) // 10)
         for tid, vec in self.vectors.items():
             for tok, w in vec.items():
-                self.inverted.setdefault(tok, []).append((tid, w))
+                if self.vectorizer.df[tok] <= cap:
+                    self.inverted.setdefault(tok, []).append((tid, w))
 
     def match(self, text: str, toks: list[str] | None = None) -> list[tuple[str, float]]:
         """Tasks ranked by similarity to `text`; an explicit task id scores 1.0."""
@@ -147,6 +150,7 @@ class ChatSignals:
         self.by_task: dict[str, TaskSignals] = {t.id: TaskSignals() for t in tasks}
         self.blockers: list[Blocker] = []
         self.declines: list[tuple[str, str, datetime, str | None]] = []  # (person, msg id, ts, task id)
+        self.last_decline: dict[tuple[str, str | None], datetime] = {}  # (person, task id or None) -> latest
         self.exclusive: list[tuple[str, str, datetime, str | None]] = []
         self.absences: list[tuple[str, str, datetime]] = []
         self.authored: dict[str, list[str]] = {}  # person -> message ids (for assignment)
@@ -154,6 +158,7 @@ class ChatSignals:
         self.msg_tasks: dict[str, list[str]] = {}
         self._last_topic: dict[str, tuple[datetime, str]] = {}
         self._own_tasks: dict[str, list[str]] = {}
+        self._unique: dict[str, dict[str, str]] = {}  # person -> word -> the one own task that has it
         for t in tasks:
             if t.assignee and t.status != "DONE":
                 self._own_tasks.setdefault(t.assignee, []).append(t.id)
@@ -184,19 +189,25 @@ class ChatSignals:
         own = self._own_tasks.get(author, [])
         if not own:
             return []
-        words = set(tokens(text, bigrams=False))
-        out = []
-        for tid in own:
-            others = set().union(*(self._task_words[o] for o in own if o != tid))
-            if words & (self._task_words[tid] - others):
-                out.append(tid)
-        return out
+        unique = self._unique.get(author)
+        if unique is None:
+            counts: dict[str, int] = {}
+            for tid in own:
+                for w in self._task_words[tid]:
+                    counts[w] = counts.get(w, 0) + 1
+            unique = {}
+            for tid in own:
+                for w in self._task_words[tid]:
+                    if counts[w] == 1:
+                        unique[w] = tid
+            self._unique[author] = unique
+        return list(dict.fromkeys(unique[w] for w in tokens(text, bigrams=False) if w in unique))
 
     def _context_task(self, author: str, ts: datetime) -> str | None:
         last = self._last_topic.get(author)
         if last and ts - last[0] <= CONTEXT:
             return last[1]
-        open_tasks = [t.id for t in self.tasks.values() if t.assignee == author and t.status != "DONE"]
+        open_tasks = self._own_tasks.get(author, [])
         return open_tasks[0] if len(open_tasks) == 1 else None
 
     def _named_blocked(self, text: str, author: str) -> str | None:
@@ -250,6 +261,7 @@ class ChatSignals:
             self.by_task[main].promises.append((msg.author, msg.id, msg.ts))
         if DECLINE.search(text):
             self.declines.append((msg.author, msg.id, msg.ts, main))
+            self.last_decline[(msg.author, main)] = msg.ts
         if EXCLUSIVE.search(text):
             named = [n for n in self.names if n != msg.author and n in text]
             self.exclusive.append((named[0] if named else msg.author, msg.id, msg.ts, main))
