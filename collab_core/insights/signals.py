@@ -251,7 +251,7 @@ class ChatSignals:
             task_id = self._own(ranked, person) or main or self._context_task(person, msg.ts)
             self._add_blocker(person, task_id, msg)
         elif resolved:
-            self._resolve(msg, [*about, status_task])
+            self._resolve(msg, [t for t in (*about, status_task) if t])
         done = _sentences_matching(DONE, text)
         if status_task and any(not NOT_YET.search(s) for s in done):
             self.by_task[status_task].done = (msg.ts, msg.id)
@@ -280,7 +280,9 @@ class ChatSignals:
         for b in self.blockers:
             if b.resolved_by is not None:
                 continue
-            if (b.task_id is not None and b.task_id in about) or (b.person == msg.author and not about):
+            if (b.task_id is not None and b.task_id in about) or (
+                b.person == msg.author and (not about or b.task_id is None)
+            ):
                 b.resolved_by, b.resolved_at = msg.id, msg.ts
                 b.evidence.append(msg.id)
 
