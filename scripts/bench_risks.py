@@ -16,10 +16,40 @@ from datetime import date, datetime, timedelta, timezone
 from collab_core.insights.model import Member, Msg, TaskChange, TaskState
 from collab_core.insights.risks import RiskRadar
 
-WORDS = (
-    "정산 배치 수수료 환불 대시보드 테이블 필터 권한 계정 알림 이메일 스키마 인덱스 파서 모니터링 런북 캘린더 "
-    "login api export csv auth session cache search upload report invoice billing payment webhook queue"
-).split()
+WORDS = [
+    "정산",
+    "배치",
+    "수수료",
+    "환불",
+    "대시보드",
+    "테이블",
+    "필터",
+    "권한",
+    "계정",
+    "알림",
+    "이메일",
+    "스키마",
+    "인덱스",
+    "파서",
+    "모니터링",
+    "런북",
+    "캘린더",
+    "login",
+    "api",
+    "export",
+    "csv",
+    "auth",
+    "session",
+    "cache",
+    "search",
+    "upload",
+    "report",
+    "invoice",
+    "billing",
+    "payment",
+    "webhook",
+    "queue",
+]
 TEMPLATES = (
     "{w1} {w2} 작업 시작했어요",
     "{w1} 쪽은 내일까지 올릴게요",

@@ -7,7 +7,7 @@ a promise in chat to do this very task. Similarity is TF-IDF cosine over tasks a
 (texts → unit vectors, e.g. the local multilingual e5) it is the mean of TF-IDF and the rescaled embedding
 cosine. Capacity: open tasks lower it gently; more high-priority tasks due within the window than the
 overload limit cuts it to a quarter ("expert, but has 5 high-priority tasks due this week"), and declining
-work in chat this week ("저는 이번 주 어려워요") halves it. So the expert ranks first unless overloaded.
+work in chat this week ("저는 이번 주 어려워요") cuts it to 0.3 (0.6 for work due later). So the expert ranks first unless overloaded.
 """
 
 from __future__ import annotations
@@ -97,6 +97,8 @@ def suggest_assignees(
     horizon = today + timedelta(days=settings.overload_window_days)
     promised = {p for p, _, ts in signals.by_task.get(task.id, _NO).promises if ts <= now}
     declined = {p for p, _, ts, _ in signals.declines if now - ts <= timedelta(days=7)}
+    # Saying "this week is too much" weighs most on work due within the window.
+    decline = 0.3 if task.due is None or task.due <= horizon else 0.6
     out = []
     for member in members:
         if member.role in ("viewer", "guest", "assistant"):
@@ -108,13 +110,13 @@ def suggest_assignees(
         m_best = sorted((msg_sim[i] for i in mine), reverse=True)[:TOP]
         skills = _skill_match(member, task)
         expertise = float(
-            sum(t_best) + MSG_WEIGHT * sum(m_best) + 0.15 * len(skills) + (1.0 if name in promised else 0.0)
+            sum(t_best) + MSG_WEIGHT * sum(m_best) + (0.15 if skills else 0.0) + (1.0 if name in promised else 0.0)
         )
         open_tasks = [t for t in others if t.assignee == name and t.status != "DONE" and not signals.by_task[t.id].done]
         urgent = [t for t in open_tasks if t.priority == "high" and t.due is not None and t.due <= horizon]
         overloaded = len(urgent) > settings.overload_limit
         capacity = (
-            1.0 / (1.0 + 0.1 * len(open_tasks)) * (0.25 if overloaded else 1.0) * (0.5 if name in declined else 1.0)
+            1.0 / (1.0 + 0.1 * len(open_tasks)) * (0.25 if overloaded else 1.0) * (decline if name in declined else 1.0)
         )
         similar = [others[i] for i in worked if task_sim[i] >= 0.15]
         closed = sum(1 for t in similar if t.status == "DONE" or signals.by_task[t.id].done)

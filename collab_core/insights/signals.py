@@ -48,11 +48,16 @@ DECLINE = _rx(
     r"can'?t\s+take|won'?t\s+be\s+able|don'?t\s+have\s+(the\s+)?(time|bandwidth|capacity)|too\s+busy|no\s+capacity",
 )
 ABSENCE = _rx(r"휴가|연차|출장|부재|\bvacation\b|\bon\s+leave\b|\bpto\b|out\s+of\s+(the\s+)?office|\booo\b")
-EXCLUSIVE = _rx(
+SOLE_OTHER = _rx(  # "태현님만 만져봤고", "only Daniel knows": the named person
     r"(님|씨)만\s*\S*(알|만져|해\s*봤|다뤄|다룰|권한|접근|계정|할\s*줄|손대|봤)",
-    r"(저|제|나|내)\s*(계정)?에?만\s*\S*(알|권한|접근|걸려|있)|(계정|권한)에만|한\s*번도\s*안\s*\S*봤",
-    r"\bonly\s+\w+\s+(knows|has\s+access|can|touched|has\s+worked)|nobody\s+else\s+(knows|has|can)",
-    r"\bi'?m\s+the\s+only\s+one\b|\bnever\s+(touched|opened|worked\s+on)\b",
+    r"\bonly\s+\w+\s+(knows|has\s+access|can|touched|has\s+worked)|nobody\s+(else\s+)?but\s+\w+",
+)
+SOLE_SELF = _rx(  # "제 계정에만 걸려 있어요", "I'm the only one who ...": the speaker
+    r"(저|제|나|내)\s*(계정)?에?만\s*\S*(알|권한|접근|걸려|있)|(계정|권한)에만|\bi'?m\s+the\s+only\s+one\b",
+    r"nobody\s+else\s+(knows|has|can)",
+)
+LACK = _rx(  # "저는 한 번도 안 열어봤어요", "I never touched it": someone else holds it
+    r"한\s*번도\s*안\s*\S*봤|\bnever\s+(touched|opened|worked\s+on|looked\s+at)\b",
 )
 _PROMISE_EN = _rx(r"\bi'?ll\b|\bi\s+will\b|\bi'?m\s+going\s+to\b|\bleave\s+it\s+to\s+me\b")
 _SENT = re.compile(r"(?<=[.!?。~])\s+|\n+|(?<=요)\s+|(?<=다)\s+")
@@ -138,6 +143,7 @@ MENTION_RATIO = 0.8  # ... and its share of the best task's score
 OWN_MIN = 0.06  # weaker match accepted when the task is the speaker's own (status talk) ...
 OWN_MARGIN = 1.5  # ... when it beats their next own task by this factor
 CONTEXT = timedelta(days=3)
+PROMISE_LEAD = timedelta(days=1)  # a promise days before the task existed was about something else
 
 
 class ChatSignals:
@@ -257,17 +263,35 @@ class ChatSignals:
             self.by_task[status_task].done = (msg.ts, msg.id)
         elif status_task and STARTED.search(text) and not is_promise(text):
             self.by_task[status_task].started.append(msg.id)
-        if main and is_promise(text) and not DECLINE.search(text):
+        created = self.tasks[main].created_at if main else None
+        if (
+            main
+            and is_promise(text)
+            and not DECLINE.search(text)
+            and (created is None or msg.ts >= created - PROMISE_LEAD)
+        ):
             self.by_task[main].promises.append((msg.author, msg.id, msg.ts))
         if DECLINE.search(text):
             self.declines.append((msg.author, msg.id, msg.ts, main))
             self.last_decline[(msg.author, main)] = msg.ts
-        if EXCLUSIVE.search(text):
-            named = [n for n in self.names if n != msg.author and n in text]
-            self.exclusive.append((named[0] if named else msg.author, msg.id, msg.ts, main))
+        holder = self._sole_holder(text, msg.author, main)
+        if holder:
+            self.exclusive.append((holder, msg.id, msg.ts, main))
         if ABSENCE.search(text) and not text.strip().endswith("?"):
             self.absences.append((msg.author, msg.id, msg.ts))
         return about
+
+    def _sole_holder(self, text: str, author: str, task_id: str | None) -> str | None:
+        """Who chat says is the only one who knows or can do something, if anyone."""
+        named = [n for n in self.names if n != author and n in text]
+        if SOLE_OTHER.search(text) and named:
+            return named[0]
+        if SOLE_SELF.search(text):
+            return author
+        if LACK.search(text):
+            holder = named[0] if named else (self.tasks[task_id].assignee if task_id else None)
+            return holder if holder != author else None
+        return None
 
     def _add_blocker(self, person: str, task_id: str | None, msg: Msg) -> None:
         for b in self.blockers:
