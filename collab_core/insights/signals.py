@@ -28,6 +28,10 @@ BLOCKED = _rx(
     r"대기\s*중|때문에\s.{0,20}(못\s*하|못하)",
     r"\bblocked\b|\bstuck\b|waiting\s+(on|for)\b|held\s+up|can'?t\s+\w+(\s+\w+)?\s+until\b",
 )
+NOT_BLOCKED = _rx(  # negated or routine waits: "not blocked", "no blockers", "waiting for review"
+    r"\bnot\s+(blocked|stuck)|\bno\s+blockers?\b|\bnothing\s+block|막힌\s*(건|것|게)?\s*없|안\s*막혀",
+    r"waiting\s+(on|for)\s+(a\s+|the\s+|your\s+)?(code\s+)?(review|ci|build)|(리뷰|ci|빌드)\S*\s*(기다리|대기)",
+)
 UNBLOCKED = _rx(
     r"해결(했|됐|되었|함)|풀렸|받았(어요|습니다|음)|받았다|도착했|왔어요|unblocked|resolved|came\s+through",
     r"finally\s+(arrived|came|got)|\barrived\b|no\s+longer\s+(blocked|stuck)|sorted\s+out",
@@ -36,7 +40,7 @@ DONE = _rx(
     r"완료(했|됐|되었|입니다|예요|요|함|\s*[!.✅]|$)|끝냈|끝났(어|습)|머지(했|됐|완료)|배포(했|됐|완료)|반영(했|됐)",
     r"닫았|done\s*처리|마무리(했|됐)|다\s*됐",
     r"\bmerged\b|closing\s+(this|it)|\bis\s+live\b|\blive\s+on\b|\bshipped\b|\bdeployed\b|\bfinished\b|handed\s+off",
-    r"\bcompleted\b|✅",
+    r"\bcompleted\b|✅|\b(is|are|'s|all)\s+done\b|\bdone\s+with\b|^\s*done\b",
 )
 NOT_YET = _rx(r"\bwill\b|\bgoing\s+to\b|\bonce\b|\bif\b|할게요|예정|것\s*같|면\s|아직|\bnot\b|안\s*끝|못\s*끝")
 STARTED = _rx(
@@ -59,7 +63,10 @@ SOLE_SELF = _rx(  # "제 계정에만 걸려 있어요", "I'm the only one who .
 LACK = _rx(  # "저는 한 번도 안 열어봤어요", "I never touched it": someone else holds it
     r"한\s*번도\s*안\s*\S*봤|\bnever\s+(touched|opened|worked\s+on|looked\s+at)\b",
 )
-_PROMISE_EN = _rx(r"\bi'?ll\b|\bi\s+will\b|\bi'?m\s+going\s+to\b|\bleave\s+it\s+to\s+me\b")
+_PROMISE_EN = _rx(
+    r"\bi'?ll\b|\bi\s+will\b|\bi'?m\s+going\s+to\b|\bleave\s+it\s+to\s+me\b|\bi\s+can\s+(take|pick)\b",
+    r"\bi'?m\s+on\s+it\b|\bi('ve|\s+have)?\s+got\s+(it|this)\b",
+)
 _SENT = re.compile(r"(?<=[.!?。~])\s+|\n+|(?<=요)\s+|(?<=다)\s+")
 
 
@@ -143,6 +150,7 @@ MENTION_RATIO = 0.8  # ... and its share of the best task's score
 OWN_MIN = 0.06  # weaker match accepted when the task is the speaker's own (status talk) ...
 OWN_MARGIN = 1.5  # ... when it beats their next own task by this factor
 CONTEXT = timedelta(days=3)
+REPLY = timedelta(hours=2)  # a message this soon after another, by someone else, may answer it
 PROMISE_LEAD = timedelta(days=1)  # a promise days before the task existed was about something else
 
 
@@ -163,6 +171,7 @@ class ChatSignals:
         self.messages: dict[str, Msg] = {}
         self.msg_tasks: dict[str, list[str]] = {}
         self._last_topic: dict[str, tuple[datetime, str]] = {}
+        self._prev: tuple[datetime, str, list[str]] | None = None
         self._own_tasks: dict[str, list[str]] = {}
         self._unique: dict[str, dict[str, str]] = {}  # person -> word -> the one own task that has it
         for t in tasks:
@@ -250,8 +259,9 @@ class ChatSignals:
                     self.by_task[tid].mentions.append((msg.ts, msg.id, msg.author))
         single = touched[0] if len(touched) == 1 else None
         status_task = own or single or main or self._context_task(msg.author, msg.ts)
-        blocked = _sentences_matching(BLOCKED, text)
-        resolved = bool(UNBLOCKED.search(text))
+        blocked = [b for b in _sentences_matching(BLOCKED, text) if not NOT_BLOCKED.search(b)]
+        negated = not blocked and bool(NOT_BLOCKED.search(text)) and not re.search(r"review|리뷰", text, re.I)
+        resolved = bool(UNBLOCKED.search(text)) or negated
         if blocked and not resolved:
             person = self._named_blocked(text, msg.author) or msg.author
             task_id = self._own(ranked, person) or main or self._context_task(person, msg.ts)
@@ -263,14 +273,19 @@ class ChatSignals:
             self.by_task[status_task].done = (msg.ts, msg.id)
         elif status_task and STARTED.search(text) and not is_promise(text):
             self.by_task[status_task].started.append(msg.id)
-        created = self.tasks[main].created_at if main else None
+        promised = main
+        prev = self._prev
+        if promised is None and prev and prev[1] != msg.author and msg.ts - prev[0] <= REPLY and len(prev[2]) == 1:
+            promised = prev[2][0]  # "I'll take it" answering a message about one task
+        created = self.tasks[promised].created_at if promised else None
         if (
-            main
+            promised
             and is_promise(text)
             and not DECLINE.search(text)
             and (created is None or msg.ts >= created - PROMISE_LEAD)
         ):
-            self.by_task[main].promises.append((msg.author, msg.id, msg.ts))
+            self.by_task[promised].promises.append((msg.author, msg.id, msg.ts))
+        self._prev = (msg.ts, msg.author, about)
         if DECLINE.search(text):
             self.declines.append((msg.author, msg.id, msg.ts, main))
             self.last_decline[(msg.author, main)] = msg.ts

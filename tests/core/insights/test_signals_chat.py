@@ -95,3 +95,22 @@ def test_promises():
     assert is_promise("I'll send the spec by Friday")
     assert not is_promise("제가 해볼까요?")
     assert not is_promise("어제 정리했어요")
+
+
+def test_negated_and_routine_waits_are_not_blockers():
+    s = signals(
+        msg("Daniel", "not blocked on the auth keys anymore, all good"),
+        msg("민지", "테이블 필터 PR 올렸고 리뷰 기다리고 있어요"),
+        msg("Daniel", "/settlements API is up, waiting for review"),
+    )
+    assert s.open_blockers() == []
+
+
+def test_plain_english_done():
+    s = signals(msg("Daniel", "/settlements API is done, deployed to staging"))
+    assert s.by_task["a3"].done is not None
+
+
+def test_reply_promise_attaches_to_the_task_just_asked_about():
+    s = signals(msg("서연", "who can take the hold notice modal (a4)?", 1, 10), msg("Emily", "I can take it", 1, 11))
+    assert [p for p, _, _ in s.by_task["a4"].promises] == ["Emily"]
