@@ -5,7 +5,7 @@ person worked on (assignee now or in history; weight 1) and to what they wrote i
 three best of each count, so volume alone does not win), plus listed skills that match the task's area, plus
 a promise in chat to do this very task. Similarity is TF-IDF cosine over tasks and messages; with `embed`
 (texts → unit vectors, e.g. the local multilingual e5) it is the mean of TF-IDF and the rescaled embedding
-cosine. Capacity: open tasks lower it gently; more high-priority tasks due within the window than the
+cosine made relative to the set (see `_blend`). Capacity: open tasks lower it gently; more high-priority tasks due within the window than the
 overload limit cuts it to a quarter ("expert, but has 5 high-priority tasks due this week"), and declining
 work in chat this week ("저는 이번 주 어려워요") cuts it to 0.3 (0.6 for work due later). So the expert ranks first unless overloaded.
 """
@@ -48,11 +48,33 @@ def _skill_match(member: Member, task: TaskState) -> list[str]:
     return hits
 
 
-def _embed_sims(embed: Callable[[list[str]], np.ndarray], target: str, texts: list[str]) -> np.ndarray:
-    vecs = np.asarray(embed([target, *texts]), dtype=np.float64)
-    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True) + 1e-12
+_CACHE: dict[tuple[int, str], np.ndarray] = {}
+_CACHE_MAX = 50_000
+
+
+def _vectors(embed: Callable[[list[str]], np.ndarray], texts: list[str]) -> np.ndarray:
+    """Unit vectors of `texts`, cached per embedder (task and message texts repeat across suggestions)."""
+    key = id(embed)
+    missing = list(dict.fromkeys(t for t in texts if (key, t) not in _CACHE))
+    if missing:
+        if len(_CACHE) + len(missing) > _CACHE_MAX:
+            _CACHE.clear()
+        vecs = np.atleast_2d(np.asarray(embed(missing), dtype=np.float64))
+        vecs /= np.linalg.norm(vecs, axis=1, keepdims=True) + 1e-12
+        _CACHE.update({(key, t): v for t, v in zip(missing, vecs, strict=True)})
+    return np.vstack([_CACHE[(key, t)] for t in texts])
+
+
+def _blend(lexical: np.ndarray, embed: Callable[[list[str]], np.ndarray], target: str, texts: list[str]) -> np.ndarray:
+    """Mean of the lexical similarity and the embedding cosine made relative to this set (median → 0, best → the
+    best lexical score): dense cosines of texts in one language sit high for unrelated pairs, so only the margin
+    above the typical pair carries information."""
+    vecs = _vectors(embed, [target, *texts])
     cos = vecs[1:] @ vecs[0]
-    return np.clip((cos - 0.75) / 0.2, 0.0, 1.0)
+    mid, top = float(np.median(cos)), float(cos.max())
+    rel = np.clip((cos - mid) / (top - mid + 1e-9), 0.0, 1.0)
+    scale = float(lexical.max()) if lexical.size and lexical.max() > 0 else 0.3
+    return 0.5 * lexical + 0.5 * scale * rel
 
 
 def suggest_assignees(
@@ -84,15 +106,13 @@ def suggest_assignees(
     msg_sim[coordination] = 0.0  # "who takes t13?" is coordination about this task, not expertise
     if embed is not None:
         if others:
-            task_sim = 0.5 * task_sim + 0.5 * _embed_sims(
-                embed, target_text, [task_text(t.title, t.description, t.labels) for t in others]
+            task_sim = _blend(
+                task_sim, embed, target_text, [task_text(t.title, t.description, t.labels) for t in others]
             )
-        pool = np.argsort(-msg_sim)[:300]
+        pool = np.argsort(-msg_sim)[:100]
         pool = pool[msg_sim[pool] > 0]
-        if len(pool):
-            msg_sim[pool] = 0.5 * msg_sim[pool] + 0.5 * _embed_sims(
-                embed, target_text, [history[i].content for i in pool]
-            )
+        if len(pool) > 1:
+            msg_sim[pool] = _blend(msg_sim[pool], embed, target_text, [history[i].content for i in pool])
     today = now.date()
     horizon = today + timedelta(days=settings.overload_window_days)
     promised = {p for p, _, ts in signals.by_task.get(task.id, _NO).promises if ts <= now}

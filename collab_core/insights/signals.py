@@ -63,6 +63,7 @@ SOLE_SELF = _rx(  # "제 계정에만 걸려 있어요", "I'm the only one who .
 LACK = _rx(  # "저는 한 번도 안 열어봤어요", "I never touched it": someone else holds it
     r"한\s*번도\s*안\s*\S*봤|\bnever\s+(touched|opened|worked\s+on|looked\s+at)\b",
 )
+ASK = _rx(r"\?|누가|가져가실|맡아\s*주|맡으실|할\s*수\s*있는\s*분|\bwho\b|\bcan\s+someone\b|\banyone\b|\bvolunteer")
 _PROMISE_EN = _rx(
     r"\bi'?ll\b|\bi\s+will\b|\bi'?m\s+going\s+to\b|\bleave\s+it\s+to\s+me\b|\bi\s+can\s+(take|pick)\b",
     r"\bi'?m\s+on\s+it\b|\bi('ve|\s+have)?\s+got\s+(it|this)\b",
@@ -171,7 +172,7 @@ class ChatSignals:
         self.messages: dict[str, Msg] = {}
         self.msg_tasks: dict[str, list[str]] = {}
         self._last_topic: dict[str, tuple[datetime, str]] = {}
-        self._prev: tuple[datetime, str, list[str]] | None = None
+        self._prev: tuple[datetime, str, list[str], bool] | None = None
         self._own_tasks: dict[str, list[str]] = {}
         self._unique: dict[str, dict[str, str]] = {}  # person -> word -> the one own task that has it
         for t in tasks:
@@ -275,8 +276,15 @@ class ChatSignals:
             self.by_task[status_task].started.append(msg.id)
         promised = main
         prev = self._prev
-        if promised is None and prev and prev[1] != msg.author and msg.ts - prev[0] <= REPLY and len(prev[2]) == 1:
-            promised = prev[2][0]  # "I'll take it" answering a message about one task
+        if (
+            promised is None
+            and prev
+            and prev[1] != msg.author
+            and msg.ts - prev[0] <= REPLY
+            and len(prev[2]) == 1
+            and prev[3]
+        ):
+            promised = prev[2][0]  # "I'll take it" answering a request for someone to take one task
         created = self.tasks[promised].created_at if promised else None
         if (
             promised
@@ -285,7 +293,7 @@ class ChatSignals:
             and (created is None or msg.ts >= created - PROMISE_LEAD)
         ):
             self.by_task[promised].promises.append((msg.author, msg.id, msg.ts))
-        self._prev = (msg.ts, msg.author, about)
+        self._prev = (msg.ts, msg.author, about, bool(ASK.search(text)))
         if DECLINE.search(text):
             self.declines.append((msg.author, msg.id, msg.ts, main))
             self.last_decline[(msg.author, main)] = msg.ts
