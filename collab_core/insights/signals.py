@@ -32,6 +32,10 @@ NOT_BLOCKED = _rx(  # negated or routine waits: "not blocked", "no blockers", "w
     r"\bnot\s+(blocked|stuck)|\bno\s+blockers?\b|\bnothing\s+block|막힌\s*(건|것|게)?\s*없|안\s*막혀",
     r"waiting\s+(on|for)\s+(a\s+|the\s+|your\s+)?(code\s+)?(review|ci|build)|(리뷰|ci|빌드)\S*\s*(기다리|대기)",
 )
+HYPOTHETICAL = _rx(  # "if X breaks we'd be stuck", "막히면 말해주세요": the blocked verb in a condition
+    r"\bif\b.{0,40}\b(stuck|blocked)\b|\b(would|could|might)\s+(be|get)\s+(stuck|blocked)|\w'd\s+be\s+(stuck|blocked)",
+    r"\bin\s+case\b|(막히|막혀|막힐|막힌|못\s*나가|안\s*돼|안\s*되)\S{0,3}면|막힐까",
+)
 UNBLOCKED = _rx(
     r"해결(했|됐|되었|함)|풀렸|받았(어요|습니다|음)|받았다|도착했|왔어요|unblocked|resolved|came\s+through",
     r"finally\s+(arrived|came|got)|\barrived\b|no\s+longer\s+(blocked|stuck)|sorted\s+out",
@@ -260,7 +264,9 @@ class ChatSignals:
                     self.by_task[tid].mentions.append((msg.ts, msg.id, msg.author))
         single = touched[0] if len(touched) == 1 else None
         status_task = own or single or main or self._context_task(msg.author, msg.ts)
-        blocked = [b for b in _sentences_matching(BLOCKED, text) if not NOT_BLOCKED.search(b)]
+        blocked = [
+            b for b in _sentences_matching(BLOCKED, text) if not NOT_BLOCKED.search(b) and not HYPOTHETICAL.search(b)
+        ]
         negated = not blocked and bool(NOT_BLOCKED.search(text)) and not re.search(r"review|리뷰", text, re.I)
         resolved = bool(UNBLOCKED.search(text)) or negated
         if blocked and not resolved:

@@ -114,3 +114,12 @@ def test_plain_english_done():
 def test_reply_promise_attaches_to_the_task_just_asked_about():
     s = signals(msg("서연", "who can take the hold notice modal (a4)?", 1, 10), msg("Emily", "I can take it", 1, 11))
     assert [p for p, _, _ in s.by_task["a4"].promises] == ["Emily"]
+
+
+def test_conditional_blockers_are_not_blockers_but_a_real_one_with_a_condition_is():
+    s = signals(
+        msg("Dana", "if the CI runners die again we'd be stuck, fine for now"), msg("서연", "막히면 바로 말해주세요")
+    )
+    assert s.open_blockers() == []
+    s = signals(msg("Daniel", "인증 키 나오면 바로 할 수 있는데 지금은 막혀 있어요"))
+    assert [b.person for b in s.open_blockers()] == ["Daniel"]
