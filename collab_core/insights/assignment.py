@@ -171,8 +171,8 @@ def suggest_assignees(
             "declined": name in declined,
             "skills": skills,
         }
-        out.append(Suggestion(task.id, name, round(expertise * capacity, 4), reason, params))
-    out.sort(key=lambda s: -s.score)
+        out.append(Suggestion(task.id, name, round(expertise * capacity, 4), reason, {**params, "capacity": capacity}))
+    out.sort(key=lambda s: (-s.score, -s.params["capacity"]))  # equal expertise: the one with more room first
     return out[:k]
 
 

@@ -275,8 +275,10 @@ class ChatSignals:
             self._add_blocker(person, task_id, msg)
         elif resolved:
             self._resolve(msg, [t for t in (*about, status_task) if t])
-        done = _sentences_matching(DONE, text)
-        if status_task and any(not NOT_YET.search(s) for s in done):
+        done = [d for d in _sentences_matching(DONE, text) if not NOT_YET.search(d)]
+        if not (own or single or main):  # only the conversation points at the task: a bare ✅ is not enough
+            done = [d for d in done if DONE.search(d.replace("✅", ""))]
+        if status_task and done:
             self.by_task[status_task].done = (msg.ts, msg.id)
         elif status_task and STARTED.search(text) and not is_promise(text):
             self.by_task[status_task].started.append(msg.id)
