@@ -90,6 +90,9 @@ def is_promise(text: str) -> bool:
     return False
 
 
+_HASH_ID = re.compile(r"(?<![\w&])#(\d+)\b")
+
+
 def _sentences_matching(rx: re.Pattern[str], text: str) -> list[str]:
     return [s for s in _SENT.split(text) if s and rx.search(s) and not s.strip().endswith("?")]
 
@@ -125,6 +128,7 @@ class TaskIndex:
         self.vectorizer = Vectorizer(docs.values())
         self.vectors = {tid: self.vectorizer.vector(d) for tid, d in docs.items()}
         self.ids = {t.id.lower(): t.id for t in tasks if any(c.isalpha() for c in t.id)}
+        self.numeric = {t.id: t.id for t in tasks if t.id.isdigit()}  # "#12" names task 12
         self.inverted: dict[str, list[tuple[str, float]]] = {}
         # A word in very many tasks weighs little and costs a lot to look up: large projects skip it.
         cap = max(50, len(tasks) // 10)
@@ -137,6 +141,7 @@ class TaskIndex:
         """Tasks ranked by similarity to `text`; an explicit task id scores 1.0."""
         toks = tokens(text) if toks is None else toks
         explicit = [self.ids[t] for t in dict.fromkeys(toks) if t in self.ids]
+        explicit += [self.numeric[n] for n in _HASH_ID.findall(text) if n in self.numeric]
         if explicit:
             return [(tid, 1.0) for tid in explicit]
         vec = self.vectorizer.vector(toks)

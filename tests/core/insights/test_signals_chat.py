@@ -123,3 +123,9 @@ def test_conditional_blockers_are_not_blockers_but_a_real_one_with_a_condition_i
     assert s.open_blockers() == []
     s = signals(msg("Daniel", "인증 키 나오면 바로 할 수 있는데 지금은 막혀 있어요"))
     assert [b.person for b in s.open_blockers()] == ["Daniel"]
+
+
+def test_numeric_task_ids_are_named_with_a_hash():
+    s = ChatSignals(tasks=[task("12", "Payment retries", assignee="Daniel")], members=MEMBERS)
+    s.add(msg("Daniel", "#12 merged ✅"))
+    assert s.by_task["12"].done is not None and s.by_task["12"].mentions
