@@ -12,6 +12,7 @@ work in chat this week ("저는 이번 주 어려워요") cuts it to 0.3 (0.6 fo
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
@@ -95,12 +96,20 @@ def suggest_assignees(
         signals = ChatSignals(tasks=list(tasks), members=list(members)).add_all(history)
     others = [t for t in tasks if t.id != task.id]
     task_docs = [tokens(task_text(t.title, t.description, t.labels)) for t in others]
-    msg_docs = [tokens(m.content) for m in history]
-    vz = Vectorizer([*task_docs, *msg_docs])
+    msg_docs = [signals.tokens_of.get(m.id) or tokens(m.content) for m in history]
+    df = (
+        Counter(signals.msg_df)
+        if len(signals.tokens_of) >= len(history)
+        else Counter(t for d in msg_docs for t in set(d))
+    )
+    for d in task_docs:
+        df.update(set(d))
+    vz = Vectorizer.from_counts(df, len(task_docs) + max(len(history), len(signals.tokens_of)))
     target_text = task_text(task.title, task.description, task.labels)
     target = vz.vector(tokens(target_text))
     task_sim = np.array([cosine(target, vz.vector(d)) for d in task_docs])
-    msg_sim = np.array([cosine(target, vz.vector(d)) for d in msg_docs])
+    keys = set(target)
+    msg_sim = np.array([cosine(target, vz.vector(d)) if keys.intersection(d) else 0.0 for d in msg_docs])
     own_ids = {task.id.lower()}
     coordination = np.array([bool(own_ids & set(d)) for d in msg_docs], dtype=bool)
     msg_sim[coordination] = 0.0  # "who takes t13?" is coordination about this task, not expertise
@@ -132,14 +141,16 @@ def suggest_assignees(
         expertise = float(
             sum(t_best) + MSG_WEIGHT * sum(m_best) + (0.15 if skills else 0.0) + (1.0 if name in promised else 0.0)
         )
-        open_tasks = [t for t in others if t.assignee == name and t.status != "DONE" and not signals.by_task[t.id].done]
+        open_tasks = [
+            t for t in others if t.assignee == name and t.status != "DONE" and not signals.by_task.get(t.id, _NO).done
+        ]
         urgent = [t for t in open_tasks if t.priority == "high" and t.due is not None and t.due <= horizon]
         overloaded = len(urgent) > settings.overload_limit
         capacity = (
             1.0 / (1.0 + 0.1 * len(open_tasks)) * (0.25 if overloaded else 1.0) * (decline if name in declined else 1.0)
         )
         similar = [others[i] for i in worked if task_sim[i] >= 0.15]
-        closed = sum(1 for t in similar if t.status == "DONE" or signals.by_task[t.id].done)
+        closed = sum(1 for t in similar if t.status == "DONE" or signals.by_task.get(t.id, _NO).done)
         this_week = [t for t in open_tasks if t.due is not None and t.due <= horizon]
         if overloaded:
             reason = (
@@ -177,7 +188,10 @@ def suggest_assignees(
 
 
 class _NoSignals:
+    """What a task unknown to the signals (created after they were folded) looks like."""
+
     promises: tuple = ()
+    done = None
 
 
 _NO = _NoSignals()

@@ -66,6 +66,17 @@ class RiskRadar:
             radar.add_message(msg)
         return radar
 
+    def set_tasks(self, tasks: Sequence[TaskState], *, messages: Iterable[Msg] = ()) -> None:
+        """The board changed. Status, assignee or due changes are a swap (O(tasks)); a new task or a changed
+        title/description/labels re-folds `messages` (the chat must be matched against the new task text)."""
+        text = {t.id: (t.title, t.description, t.labels) for t in tasks}
+        if text == {t.id: (t.title, t.description, t.labels) for t in self.tasks}:
+            self.tasks = list(tasks)
+            self.signals.retask(self.tasks)
+            return
+        fresh = RiskRadar.build(tasks=tasks, messages=messages, members=self.members, settings=self.settings)
+        self.tasks, self.signals, self.stances = fresh.tasks, fresh.signals, fresh.stances
+
     def add_message(self, msg: Msg) -> None:
         """Fold one new message in (messages arrive in time order)."""
         self.signals.add(msg)

@@ -12,6 +12,7 @@ The blocked person is the speaker, unless another member is named as the one blo
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -180,6 +181,8 @@ class ChatSignals:
         self.authored: dict[str, list[str]] = {}  # person -> message ids (for assignment)
         self.messages: dict[str, Msg] = {}
         self.msg_tasks: dict[str, list[str]] = {}
+        self.tokens_of: dict[str, list[str]] = {}  # message id -> tokens (the assignment reuses them)
+        self.msg_df: Counter[str] = Counter()  # document frequency of tokens over messages
         self._last_topic: dict[str, tuple[datetime, str]] = {}
         self._prev: tuple[datetime, str, list[str], bool] | None = None
         self._own_tasks: dict[str, list[str]] = {}
@@ -189,6 +192,15 @@ class ChatSignals:
                 self._own_tasks.setdefault(t.assignee, []).append(t.id)
         common = {tok for tok, df in self.index.vectorizer.df.items() if df > max(2, 0.25 * len(tasks))}
         self._task_words = {t.id: set(tokens(task_text(t.title, "", t.labels), bigrams=False)) - common for t in tasks}
+
+    def retask(self, tasks: list[TaskState]) -> None:
+        """New states of the same tasks (same texts): status, assignee and due may have changed."""
+        self.tasks = {t.id: t for t in tasks}
+        self._own_tasks = {}
+        for t in tasks:
+            if t.assignee and t.status != "DONE":
+                self._own_tasks.setdefault(t.assignee, []).append(t.id)
+        self._unique = {}
 
     def add_all(self, messages: list[Msg]) -> ChatSignals:
         for msg in sorted(messages, key=lambda m: m.ts):
@@ -253,7 +265,10 @@ class ChatSignals:
         text = msg.content
         self.messages[msg.id] = msg
         self.authored.setdefault(msg.author, []).append(msg.id)
-        ranked = self.index.match(text)
+        toks = tokens(text)
+        self.tokens_of[msg.id] = toks
+        self.msg_df.update(set(toks))
+        ranked = self.index.match(text, toks)
         about = self._about(ranked)
         self.msg_tasks[msg.id] = about
         for tid in about:

@@ -171,6 +171,13 @@ class Vectorizer:
         self.n = max(n, 1)
         self.df = df
 
+    @classmethod
+    def from_counts(cls, df: Counter[str], n: int) -> Vectorizer:
+        """A vectorizer from document frequencies kept elsewhere (e.g. updated message by message)."""
+        vz = cls(())
+        vz.df, vz.n = df, max(n, 1)
+        return vz
+
     def idf(self, token: str) -> float:
         return math.log((self.n + 1) / (self.df.get(token, 0) + 1)) + 1.0
 

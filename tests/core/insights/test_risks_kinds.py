@@ -198,3 +198,15 @@ def test_incremental_radar_matches_full_computation():
 def test_messages_after_now_are_ignored():
     t = task("f1", "Auth keys", assignee="Daniel", status="IN_PROGRESS")
     assert not of("blocked", [t], [msg("Daniel", "I'm blocked on the auth keys", -1)])
+
+
+def test_radar_follows_board_changes():
+    t = task("j1", "Login API", status="IN_PROGRESS", due=day(-2), priority="high")
+    radar = RiskRadar.build(tasks=[t], messages=[], members=MEMBERS)
+    assert "overdue:j1" in {r.key for r in radar.risks(now=NOW)}
+    radar.set_tasks([task("j1", "Login API", status="DONE", due=day(-2), priority="high")])
+    assert not radar.risks(now=NOW)
+    blocked = msg("Daniel", "I'm blocked on the payment retries", 1)
+    radar.add_message(blocked)
+    radar.set_tasks([t, task("j2", "Payment retries", assignee="Daniel", status="IN_PROGRESS")], messages=[blocked])
+    assert "blocked:j2" in {r.key for r in radar.risks(now=NOW)}
