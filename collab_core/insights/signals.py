@@ -55,11 +55,16 @@ STARTED = _rx(
 DECLINE = _rx(
     r"어려울\s*것\s*같|어려워요|어렵습니다|힘들\s*것\s*같|힘들어요|못\s*할\s*것\s*같|못\s*맡|여유가\s*없",
     r"can'?t\s+take|won'?t\s+be\s+able|don'?t\s+have\s+(the\s+)?(time|bandwidth|capacity)|too\s+busy|no\s+capacity",
+    r"\bswamped\b|\bat\s+capacity\b|\bmaxed\s+out\b|full\s+plate|can'?t\s+this\s+week|no\s+time\s+this\s+week",
 )
-ABSENCE = _rx(r"휴가|연차|출장|부재|\bvacation\b|\bon\s+leave\b|\bpto\b|out\s+of\s+(the\s+)?office|\booo\b")
+ABSENCE = _rx(
+    r"휴가|연차|출장|부재|자리\s*비|\bvacation\b|\bon\s+leave\b|\bpto\b|out\s+of\s+(the\s+)?office|\booo\b",
+    r"\b(out|off)\s+(all\s+)?(next|this)\s+week\b|\bday\s+off\b",
+)
 SOLE_OTHER = _rx(  # "태현님만 만져봤고", "only Daniel knows": the named person
     r"(님|씨)만\s*\S*(알|만져|해\s*봤|다뤄|다룰|권한|접근|계정|할\s*줄|손대|봤)",
     r"\bonly\s+\w+\s+(knows|has\s+access|can|touched|has\s+worked)|nobody\s+(else\s+)?but\s+\w+",
+    r"\w+\s+is\s+the\s+only\s+one\b|(님|씨)?밖에\s*(모르|없|못|안)",
 )
 SOLE_SELF = _rx(  # "제 계정에만 걸려 있어요", "I'm the only one who ...": the speaker
     r"(저|제|나|내)\s*(계정)?에?만\s*\S*(알|권한|접근|걸려|있)|(계정|권한)에만|\bi'?m\s+the\s+only\s+one\b",

@@ -129,3 +129,17 @@ def test_numeric_task_ids_are_named_with_a_hash():
     s = ChatSignals(tasks=[task("12", "Payment retries", assignee="Daniel")], members=MEMBERS)
     s.add(msg("Daniel", "#12 merged ✅"))
     assert s.by_task["12"].done is not None and s.by_task["12"].mentions
+
+
+def test_declines_absences_and_sole_knowledge_phrasings():
+    s = signals(
+        msg("준호", "저는 이번 주 어려워요"),
+        msg("Daniel", "I'm swamped, can't this week"),
+        msg("Emily", "I'm out next week"),
+        msg("서연", "Daniel is the only one who knows the API keys setup"),
+        msg("민지", "그건 준호님밖에 모르는 부분이에요"),
+        msg("민지", "저만 그래요?"),
+    )
+    assert [p for p, *_ in s.declines] == ["준호", "Daniel"]
+    assert [p for p, *_ in s.absences] == ["Emily"]
+    assert [p for p, *_ in s.exclusive] == ["Daniel", "준호"]
