@@ -18,10 +18,10 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
+from .features import Vectorizer, cosine, task_text, tokens
 from .model import Member, Msg, Suggestion, TaskState
 from .risks import RiskSettings
 from .signals import ChatSignals
-from .features import Vectorizer, cosine, task_text, tokens
 
 # Common skills and the task areas (labels) they cover.
 SKILL_AREAS = {

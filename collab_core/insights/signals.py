@@ -16,8 +16,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from .model import Member, Msg, TaskState
 from .features import Vectorizer, cosine, task_text, tokens
+from .model import Member, Msg, TaskState
 
 
 def _rx(*parts: str) -> re.Pattern[str]:
