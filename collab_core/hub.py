@@ -17,6 +17,8 @@ from collab_core.assistant.llm import LLM
 from collab_core.assistant.service import Assistant, Clock
 from collab_core.chat.mentions import MentionService
 from collab_core.chat.messages import MessageService
+from collab_core.insights.backup import export_insights, restore_insights, validate_insights
+from collab_core.insights.service import InsightService
 from collab_core.memory.embeddings import Embedder, build_embedder
 from collab_core.memory.index import MemoryIndex
 from collab_core.memory.search import SearchService
@@ -41,6 +43,8 @@ from collab_core.work.tasks import TaskService
 BACKUP_SECTIONS = (
     BackupSection("tasks", export_tasks, validate_tasks, restore_tasks),
     BackupSection("meetings", export_meetings, validate_meetings, restore_meetings),
+    # Commitments, decisions, proposals (with their answers), risks (with their states), radar settings.
+    BackupSection("insights", export_insights, validate_insights, restore_insights),
 )
 
 # Feature checks the diagnostics report runs after its own: fn(hub) -> Check.
@@ -63,6 +67,7 @@ class Hub:
     tasks: TaskService
     meetings: MeetingService
     mentions: MentionService
+    insights: InsightService
     llm: LLM | None = None  # None when no LLM is configured (generation off)
     assistant: Assistant | None = None
     backup_sections: tuple[BackupSection, ...] = BACKUP_SECTIONS
@@ -80,6 +85,10 @@ class Hub:
         notifier = Notifier(engine, settings)
         tasks = TaskService(engine, messages, notifier)
         mentions = MentionService(engine, notifier)
+        # Assignment suggestions compare tasks and chat with the local embedder's passage vectors.
+        insights = InsightService(
+            engine=engine, messages=messages, tasks=tasks, accounts=accounts, embed=embedder.embed_passages
+        )
         hub = cls(
             settings=settings,
             engine=engine,
@@ -96,14 +105,17 @@ class Hub:
                 engine, tasks, messages, notifier, assistant=lambda: getattr(hub, "assistant", None)
             ),
             mentions=mentions,
+            insights=insights,
         )
         # Listeners: who hears about a posted message.
         messages.on_post(mentions.on_message)
+        messages.on_post(insights.on_message)  # marks the project for the insight worker; no work in the post
         hub.llm = LLM(settings=settings) if settings.llm_configured else None
         hub.assistant = assistant_for(hub, llm=hub.llm)
         return hub
 
     def close(self) -> None:
+        self.insights.close()
         self.notifier.close()
         self.memory.close()
         self.engine.dispose()
