@@ -126,10 +126,17 @@ def _reindex(args: argparse.Namespace, settings: Settings) -> int:
     try:
         pid = project_id(hub, args.project) if args.project else None
         result = hub.messages.reindex(project_id=pid, full=args.full, progress=bar)
+        # Commitments, decisions, proposals and the radar are rebuilt from SQL too (answers are kept).
+        rebuilt = hub.insights.rebuild(project_id=pid)
     finally:
         bar.close()
         hub.close()
-    emit(args, result.__dict__, f"Indexed {result.indexed} messages, {result.failed} failed.")
+    out = result.__dict__ | {"insight_projects": len(rebuilt)}
+    emit(
+        args,
+        out,
+        f"Indexed {result.indexed} messages, {result.failed} failed; insights of {len(rebuilt)} project(s) rebuilt.",
+    )
     return 0 if result.failed == 0 else 1
 
 

@@ -56,7 +56,8 @@ def _aware(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC)
 
 
-def load_members(conn: Connection, project_id: int, keys: Keys) -> list[Member]:
+def load_members(conn: Connection, project_id: int, keys: Keys, zones: dict[str, str] | None = None) -> list[Member]:
+    """Members with their roles; `zones` (display name -> IANA zone) overrides the default Asia/Seoul."""
     rows = conn.execute(
         select(users.c.id, users.c.display_name, memberships.c.role)
         .join(memberships, memberships.c.user_id == users.c.id)
@@ -65,7 +66,10 @@ def load_members(conn: Connection, project_id: int, keys: Keys) -> list[Member]:
     ).all()
     for uid, name, _ in rows:
         keys.user_of.setdefault(name, uid)
-    return [Member(name=name, role=role) for _, name, role in rows]
+    zones = zones or {}
+    return [
+        Member(name=name, role=role, **({"timezone": zones[name]} if name in zones else {})) for _, name, role in rows
+    ]
 
 
 def message_query(project_id: int, *, after_id: int = 0, until: datetime | None = None):  # type: ignore[no-untyped-def]
@@ -194,10 +198,15 @@ class Snapshot:
 
 
 def load_snapshot(
-    conn: Connection, project_id: int, *, task_key: str = "id", until: datetime | None = None
+    conn: Connection,
+    project_id: int,
+    *,
+    task_key: str = "id",
+    until: datetime | None = None,
+    zones: dict[str, str] | None = None,
 ) -> Snapshot:
     keys = Keys()
-    members = load_members(conn, project_id, keys)
+    members = load_members(conn, project_id, keys, zones)
     msgs = load_messages(conn, project_id, until=until)
     task_list = load_tasks(conn, project_id, keys, task_key=task_key)
     last = max((keys.message_id(m.id) or 0 for m in msgs), default=0)

@@ -91,6 +91,7 @@ class InsightService(InsightQueries, InsightActions):
         self.embed = embed
         self.clock = clock
         self.task_key = task_key
+        self.zones: dict[str, str] = {}  # display name -> IANA time zone, when known (replays)
         self.background = background
         self.batch_delay_s = batch_delay_s
         self._live: dict[int, _Live] = {}
@@ -250,7 +251,7 @@ class InsightService(InsightQueries, InsightActions):
         board = self._board(conn, project_id)
         live = self._live.get(project_id)
         if live is None or live.settings != settings:
-            snap = load_snapshot(conn, project_id, task_key=self.task_key)
+            snap = load_snapshot(conn, project_id, task_key=self.task_key, zones=self.zones)
             radar = RiskRadar.build(tasks=snap.tasks, messages=snap.messages, members=snap.members, settings=settings)
             live = _Live(radar, list(snap.messages), snap.keys, snap.last_message_id, board, settings)
             self._live[project_id] = live
@@ -262,7 +263,7 @@ class InsightService(InsightQueries, InsightActions):
         live.messages.extend(new)
         if board != live.board:
             keys = Keys()
-            members = load_members(conn, project_id, keys)
+            members = load_members(conn, project_id, keys, self.zones)
             task_list = load_tasks(conn, project_id, keys, task_key=self.task_key)
             live.radar.members = members
             live.radar.set_tasks(task_list, messages=live.messages)
