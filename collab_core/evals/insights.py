@@ -141,7 +141,7 @@ def _insert_task(conn: Any, project_id: int, t: dict[str, Any], users: dict[str,
 
 
 def _predictions(hub: Hub, project_id: int, now: datetime) -> tuple[Insights, list[Risk], dict[int, str]]:
-    """What the service stored, in the dataset's ids."""
+    """What the service stored, in the dataset's ids, oldest first (several on one message pair in order)."""
     with hub.engine.connect() as conn:
         msg = dict(
             conn.execute(select(messages.c.id, messages.c.external_id).where(messages.c.project_id == project_id)).all()
@@ -152,7 +152,7 @@ def _predictions(hub: Hub, project_id: int, now: datetime) -> tuple[Insights, li
         Commitment(
             message_id=msg[c.message_id], person=c.person, what=c.what, made_at=c.made_at, due=c.due, status=c.status
         )
-        for c in ins.commitments(actor_id=None, project_id=project_id, now=now, limit=5000)
+        for c in reversed(ins.commitments(actor_id=None, project_id=project_id, now=now, limit=5000))
     ]
     decisions = [
         Decision(
@@ -162,7 +162,7 @@ def _predictions(hub: Hub, project_id: int, now: datetime) -> tuple[Insights, li
             decided_at=d.decided_at,
             superseded_by=msg.get(d.superseded_by) if d.superseded_by else None,
         )
-        for d in ins.decisions(actor_id=None, project_id=project_id, limit=5000)
+        for d in reversed(ins.decisions(actor_id=None, project_id=project_id, limit=5000))
     ]
     proposals = [
         Proposal(
