@@ -27,6 +27,7 @@ from collab_core.assistant.values import (
 from collab_core.errors import NotFoundError, ValidationError
 from collab_core.memory.text import detect_language
 from collab_core.models import Message, TimeFilter
+from collab_core.people.roles import require
 from collab_core.store.engine import utcnow, write_tx
 from collab_core.store.schema import memberships
 
@@ -37,6 +38,10 @@ class Summaries:
     def last_visit(self, *, actor_id: int, project_id: int) -> datetime | None:
         """When the user last visited the project (memberships.last_seen_at, aware UTC), if recorded."""
         with self.engine.connect() as conn:
+            # A disabled account, a non-member or the operator (no visits of its own) are refused.
+            if actor_id is None:
+                raise ValidationError("Only a signed-in member has visits.")
+            require(conn, actor_id, project_id, "read")
             row = conn.execute(
                 select(memberships.c.last_seen_at, memberships.c.joined_at).where(
                     memberships.c.project_id == project_id, memberships.c.user_id == actor_id

@@ -84,7 +84,7 @@ def _restore(args: argparse.Namespace, settings: Settings) -> int:
     hub = open_hub(settings)
     bar = Progress(not args.json, "restore")
     try:
-        report = restore_backup(hub, raw, actor_id=None, progress=bar)
+        report = restore_backup(hub, raw, actor_id=None, progress=bar, link_accounts=args.link_accounts)
     finally:
         bar.close()
         hub.close()
@@ -157,6 +157,12 @@ def add_parsers(_sub: Any, add: AddParser) -> None:
     p.add_argument("-o", "--output", default="-", help="output file (default stdout)")
     p = add("restore", "restore a JSON backup (idempotent) and rebuild the memory index")
     p.add_argument("backup", help="BACKUP.json or - for stdin")
+    p.add_argument(
+        "--link-accounts",
+        action="store_true",
+        help="match the backup's authors and members to existing accounts of the same username "
+        "(default: keep them as import-only authors, never speaking for a real account)",
+    )
     p = add("search", "hybrid search in a project")
     p.add_argument("query")
     p.add_argument("--project", required=True)

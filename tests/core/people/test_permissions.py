@@ -243,7 +243,8 @@ def snapshot(hub: Hub) -> dict[str, Any]:
 
 def expected(service: str, actor: str) -> type[Exception] | None:
     if actor == "outsider":
-        return NotFoundError
+        # A restore answers outsiders like an unused name: project names cannot be probed through it.
+        return PermissionDeniedError if service == "backup.restore" else NotFoundError
     least = WRITES[service][0]
     return None if RANK[actor] >= RANK[least] else PermissionDeniedError
 
