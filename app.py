@@ -15,6 +15,7 @@ import streamlit as st
 
 from deps import get_hub
 from ui import sidebar, sign_in
+from ui.digests import unsubscribe_screen, visit_banner
 from ui.invites import redeem_link
 from ui.session import cookie_writer, current_user, tr
 
@@ -38,6 +39,10 @@ pages = [
 ]
 
 hub = get_hub()
+# An e-mail's unsubscribe link works signed in or not: its signed token names the person and digest.
+if st.query_params.get("unsubscribe"):
+    unsubscribe_screen(hub, st.query_params["unsubscribe"])
+    st.stop()
 user = current_user(hub)
 # Built before any widget: from here on every widget id is the same on every run (the first run after a
 # sign-in included), so the first press of a sidebar button always counts.
@@ -49,5 +54,7 @@ if user is None:
 
 redeem_link(hub, user)
 project = sidebar.render(hub, user)
+# Opening a project records the visit and shows what changed since the previous one.
+visit_banner(hub, user, project)
 cookie_writer()
 nav.run()

@@ -18,6 +18,7 @@ from collab_core.ops.backup import export_backup, restore_backup
 from collab_core.ops.diagnostics import diagnose
 from collab_core.people import audit
 from collab_core.people.roles import ROLES, role_allows
+from ui.digests import digest_admin
 from ui.invites import add_people_form, invite_links_section
 from ui.page import PageContext, page_context
 from ui.session import set_project, show_error, tr, viewer_tz
@@ -414,6 +415,7 @@ def render() -> None:
     if project_admin:
         sections.append(("backup", lambda: backup_section(ctx)))
     sections.append(("diagnostics", lambda: diagnostics_section(ctx)))
+    sections.append(("digests", lambda: digest_admin(ctx.hub, ctx.user, ctx.project)))
     if ctx.project is not None and role_allows(ctx.project.role, "delete_project"):
         sections.append(("project", lambda: project_section(ctx)))
     if system_admin:

@@ -6,6 +6,7 @@ from ui.admin_text import ADMIN_TEXT
 from ui.app_text import APP_TEXT
 from ui.assistant_text import ASSISTANT_TEXT
 from ui.chat_text import CHAT_TEXT
+from ui.digest_text import DIGEST_TEXT
 from ui.invite_text import INVITE_TEXT
 from ui.tasks_text import TASKS_TEXT
 
@@ -16,4 +17,5 @@ PAGE_TEXT: dict[str, dict[str, str]] = {
     **ADMIN_TEXT,
     **ASSISTANT_TEXT,
     **INVITE_TEXT,
+    **DIGEST_TEXT,
 }

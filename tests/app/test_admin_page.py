@@ -56,7 +56,7 @@ def test_project_admin_sees_members_audit_backup_diagnostics_but_not_owner_or_ac
     owner, admin, member, viewer, project = _team(app_env)  # noqa: RUF059
     at = app_env.page("admin", admin, project.id).run()
     assert not at.exception
-    assert _tabs(at) == ["Members", "Audit log", "Backup", "Diagnostics"]
+    assert _tabs(at) == ["Members", "Audit log", "Backup", "Diagnostics", "Digests"]
     # An admin cannot hand out the owner role: it is not offered.
     assert "owner" not in at.selectbox(key="admin_member_new_role").options
 
@@ -65,7 +65,7 @@ def test_owner_of_a_project_who_is_system_admin_sees_every_tab_in_korean(app_env
     owner, admin, member, viewer, project = _team(app_env)  # noqa: RUF059
     at = app_env.page("admin", owner, project.id, lang="ko").run()
     assert not at.exception
-    assert _tabs(at) == ["멤버", "감사 로그", "백업", "진단", "프로젝트", "계정"]
+    assert _tabs(at) == ["멤버", "감사 로그", "백업", "진단", "요약", "프로젝트", "계정"]
 
 
 def test_system_admin_without_projects_manages_accounts_only(app_env):
@@ -73,7 +73,7 @@ def test_system_admin_without_projects_manages_accounts_only(app_env):
     root = hub.auth.sign_up(username="root1", password="root-password")
     at = app_env.page("admin", root).run()
     assert not at.exception
-    assert _tabs(at) == ["Audit log", "Diagnostics", "Accounts"]
+    assert _tabs(at) == ["Audit log", "Diagnostics", "Digests", "Accounts"]
 
 
 def test_admin_adds_changes_and_removes_a_member_and_the_audit_log_shows_it(app_env):
