@@ -186,3 +186,10 @@ def test_demo_logins_let_alice_sign_in_and_the_first_sign_up_is_still_admin(tmp_
     now = datetime.now(UTC).replace(tzinfo=None)
     # The conversation ends within the last two days, never in the future: its week is this week.
     assert now - timedelta(days=2) < last <= now
+
+
+def test_user_list_has_a_header(tmp_path):
+    run("user", "add", "minji", data_dir=tmp_path / "data", stdin="correct horse 1\n")
+    out = run("user", "list", data_dir=tmp_path / "data").stdout.splitlines()
+    assert out[0].split() == ["ID", "USERNAME", "SIGN-IN", "FLAGS"]
+    assert out[1].split()[1:] == ["minji", "password"]
