@@ -105,11 +105,13 @@ class AuthService:
     # -- sign-up / sign-in -----------------------------------------------------------------------
 
     def needs_bootstrap(self) -> bool:
-        """True on an empty system: the next account created becomes the system admin."""
-        return self.accounts.user_count() == 0
+        """True while no system admin exists: the next account signed up becomes the system admin."""
+        with self.engine.connect() as conn:
+            return _admin_count(conn) == 0
 
     def sign_up(self, *, username: str, password: str, display_name: str | None = None) -> User:
-        """Create an account; the first account on an empty system becomes the system admin."""
+        """Create an account; while no system admin exists (an empty system, or only the demo's people),
+        the account created becomes the system admin."""
         name = _new_username(username)
         validate_password(password)
         hashed = hash_password(password)  # slow: outside the write transaction
@@ -117,7 +119,7 @@ class AuthService:
             # Count and insert in one write transaction so two simultaneous first sign-ups
             # cannot both become system admin.
             _serialise_account_creation(conn)
-            first = _user_count(conn) == 0
+            first = _admin_count(conn) == 0
             display = self.accounts.check_display_name(conn, display_name or name, username=name)
             user = self.accounts.create_user(
                 username=name, display_name=display, password_hash=hashed, is_system_admin=first, conn=conn
@@ -216,7 +218,7 @@ class AuthService:
                 audit.record(conn, actor_id=row["id"], action="auth.sign_in", detail={"method": "sso"}, at=now)
                 uid = int(row["id"])
             else:
-                first = _user_count(conn) == 0
+                first = _admin_count(conn) == 0
                 username = _free_sso_username(conn, mail)
                 display = (name or "").strip() or username
                 user = self.accounts.create_user(
@@ -425,8 +427,9 @@ def _new_username(username: object) -> str:
     return name
 
 
-def _user_count(conn: Connection) -> int:
-    return int(conn.execute(select(func.count()).select_from(users)).scalar_one())
+def _admin_count(conn: Connection) -> int:
+    """System admins, enabled or not (a disabled admin still means the system has been set up)."""
+    return int(conn.execute(select(func.count()).where(users.c.is_system_admin.is_(True))).scalar_one())
 
 
 def _active_admins(conn: Connection) -> int:
