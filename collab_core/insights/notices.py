@@ -82,14 +82,13 @@ def post_notices(service: Any, *, project_id: int, risk_ids: Sequence[int], now:
         if not names:
             continue
         try:
-            service.messages.post(
+            service.messages.post_event(
                 actor_id=None,
                 project_id=project_id,
                 content=notice_text(risk, names),
-                kind="system",
-                role="system",
+                kind="task",
                 author_id=bot_id(service),
-                meta={"insight": "risk", "risk_id": rid, "mention_from": 0},
+                meta={"event": "risk", "mention_from": 0, **({"task_id": risk.task_id} if risk.task_id else {})},
             )
             sent += 1
         except CollabError:

@@ -110,7 +110,7 @@ class InsightService(InsightQueries, InsightActions):
 
     def on_message(self, conn: Connection, message: Message) -> None:
         """MessageService listener: note that the project changed (the work happens after the commit)."""
-        if (message.meta or {}).get("insight"):
+        if (message.meta or {}).get("event") == "risk":
             return  # our own notices change nothing
         self.mark_dirty(message.project_id, message.id)
 

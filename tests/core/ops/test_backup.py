@@ -64,6 +64,7 @@ def test_round_trip_into_empty_data_dir_reproduces_everything(hub, team, tmp_pat
         "tasks": 0,
         "meetings": 0,
         "insights": insights,
+        "outbox": 0,
     }
     assert all("password" not in json.dumps(u) for u in data["users"])
     before = _snapshot(hub, team.pid)

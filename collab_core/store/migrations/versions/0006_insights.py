@@ -1,7 +1,7 @@
 """insight tables: commitments, decisions, board proposals, risks with state, per-project radar settings
 
 Revision ID: 0006_insights
-Revises: 0003
+Revises: 0007_outbox_digests
 Create Date: 2026-12-02 08:20:00
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = "0006_insights"
-down_revision = "0003"
+down_revision = "0007_outbox_digests"
 branch_labels = None
 depends_on = None
 
