@@ -80,7 +80,7 @@ CHAT_TEXT: dict[str, dict[str, str]] = {
     "timeline.layout": {"en": "Layout", "ko": "배치"},
     # contributions
     "contrib.title": {"en": "Contributions", "ko": "기여도"},
-    "contrib.caption": {"en": "Who moves {project} forward.", "ko": "{project}를 함께 만드는 사람들."},
+    "contrib.caption": {"en": "Who moves {project} forward.", "ko": "{project}{obj} 함께 만드는 사람들."},
     "contrib.period": {"en": "Period", "ko": "기간"},
     "contrib.period.30": {"en": "30 days", "ko": "30일"},
     "contrib.period.90": {"en": "90 days", "ko": "90일"},

@@ -184,5 +184,7 @@ def notice_text(message: Message, lang: str) -> NoticeText | None:
         sentence = _t(event, lang, **base)
     else:
         sentence = _t("unknown", lang, **base)
+    if event == "meeting.ended" and not body and "\n" in message.content:
+        body = message.content.split("\n", 1)[1]  # the summary follows the sentence in the stored text
     title = _t("more.summary", lang) if event == "meeting.ended" and body else ""
     return NoticeText(sentence=sentence, details=" · ".join(more), body=body, body_title=title)

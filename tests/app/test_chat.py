@@ -154,3 +154,22 @@ def test_messages_from_others_appear_on_the_next_refresh(app_env: AppEnv) -> Non
     at.run()  # the live fragment's refresh does the same work
     assert "방금 올린 메시지" in texts(at)
     assert "**Other**" in at.chat_message[0].markdown[0].value
+
+
+def test_task_notices_read_in_the_viewers_language_with_titles_as_plain_text(app_env: AppEnv) -> None:
+    owner = app_env.user("minji", "김민지")
+    project = app_env.project(owner)
+    title = "**Hero** [copy](http://evil.example)"
+    task = app_env.hub.tasks.create_task(actor_id=owner.id, project_id=project.id, title=title)
+    app_env.hub.tasks.move_task(actor_id=owner.id, task_id=task.id, status="DONE")
+    escaped = r"“\*\*Hero\*\* \[copy\]\(http\://evil\.example\)”"
+    ko = app_env.page("chat", owner, project.id, lang="ko")
+    ko.run()
+    assert not ko.exception
+    shown = texts(ko)
+    assert f"김민지 님이 {escaped}을\\(를\\) 할 일에서 완료\\(으\\)로 옮겼습니다" in shown
+    assert f"김민지 님이 작업 {escaped}을\\(를\\) 만들었습니다" in shown
+    assert "moved" not in shown
+    en = app_env.page("chat", owner, project.id, lang="en")
+    en.run()
+    assert f"김민지 moved {escaped} from To do to Done" in texts(en)

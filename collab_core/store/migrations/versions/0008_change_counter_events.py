@@ -3,7 +3,7 @@
 Open pages check these versions instead of re-reading their data; see collab_core/store/changes.py.
 
 Revision ID: 0008_change_counter_events
-Revises: 0003
+Revises: 0006_insights
 Create Date: 2026-12-02 08:10:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008_change_counter_events"
-down_revision = "0003"
+down_revision = "0006_insights"
 branch_labels = None
 depends_on = None
 
