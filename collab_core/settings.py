@@ -43,7 +43,14 @@ class Settings:
     max_message_chars: int = 8000
     bulk_index_min: int = 5000
     webhook_timeout_s: float = 5.0
+    # Webhooks to private, loopback and link-local addresses are refused unless the operator allows them.
+    webhook_allow_private: bool = False
     language: str = "auto"
+    session_days: int = 14
+    smtp_url: str = ""  # smtp://user:pass@host:587 (STARTTLS) or smtps://host:465; empty = no e-mail
+    smtp_from: str = "Team Hub <hub@localhost>"
+    smtp_timeout_s: float = 10.0
+    public_url: str = "http://localhost:8501"  # where digest links and unsubscribe links point
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -78,7 +85,13 @@ class Settings:
             llm_max_retries=int(get("COLLAB_LLM_MAX_RETRIES", "2")),
             context_tokens=int(get("COLLAB_CONTEXT_TOKENS", "2000")),
             bulk_index_min=int(get("COLLAB_BULK_INDEX_MIN", "5000")),
+            webhook_allow_private=_flag(get("COLLAB_WEBHOOK_ALLOW_PRIVATE"), False),
             language=get("COLLAB_LANGUAGE", "auto").lower(),
+            session_days=int(get("COLLAB_SESSION_DAYS", "14")),
+            smtp_url=get("COLLAB_SMTP_URL"),
+            smtp_from=get("COLLAB_SMTP_FROM", "Team Hub <hub@localhost>"),
+            smtp_timeout_s=float(get("COLLAB_SMTP_TIMEOUT", "10")),
+            public_url=get("COLLAB_PUBLIC_URL", "http://localhost:8501"),
         )
         if settings.embedder not in EMBEDDERS:
             from collab_core.errors import ValidationError

@@ -18,6 +18,8 @@ from collab_core.ops.backup import export_backup, restore_backup
 from collab_core.ops.diagnostics import diagnose
 from collab_core.people import audit
 from collab_core.people.roles import ROLES, role_allows
+from ui.digests import digest_admin
+from ui.invites import add_people_form, invite_links_section
 from ui.page import PageContext, page_context
 from ui.session import set_project, show_error, tr, viewer_tz
 
@@ -108,28 +110,9 @@ def members_section(ctx: PageContext) -> None:
                 lambda: hub.accounts.remove_member(actor_id=user.id, project_id=project.id, user_id=target.user_id),
                 tr("admin.members.removed", name=target.display_name),
             )
-    with right, st.form("admin_member_add_form", clear_on_submit=True):
-        st.markdown(f"**{tr('admin.members.add')}**")
-        username = st.text_input(tr("admin.members.add_username"), key="admin_member_add_name")
-        add_role = st.selectbox(
-            tr("admin.members.role"),
-            grantable,
-            index=grantable.index("member"),
-            format_func=_role_name,
-            key="admin_member_add_role",
-        )
-        add = st.form_submit_button(tr("admin.members.add_button"), type="primary")
-    if add:
-        found = hub.accounts.find_user(username or "") if (username or "").strip() else None
-        if found is None:
-            st.error(tr("admin.members.no_such_user"))
-        else:
-            _run(
-                lambda: hub.accounts.set_member(
-                    actor_id=user.id, project_id=project.id, user_id=found.id, role=add_role
-                ),
-                tr("admin.members.added", name=found.display_name, role=_role_name(add_role)),
-            )
+    with right:
+        add_people_form(ctx, grantable, _run)
+    invite_links_section(ctx)
 
 
 # -- audit log -------------------------------------------------------------------------------------
@@ -432,6 +415,7 @@ def render() -> None:
     if project_admin:
         sections.append(("backup", lambda: backup_section(ctx)))
     sections.append(("diagnostics", lambda: diagnostics_section(ctx)))
+    sections.append(("digests", lambda: digest_admin(ctx.hub, ctx.user, ctx.project)))
     if ctx.project is not None and role_allows(ctx.project.role, "delete_project"):
         sections.append(("project", lambda: project_section(ctx)))
     if system_admin:

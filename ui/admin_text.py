@@ -36,10 +36,6 @@ ADMIN_TEXT: dict[str, dict[str, str]] = {
     "admin.members.add": {"en": "Add a member", "ko": "멤버 추가"},
     "admin.members.add_username": {"en": "Username", "ko": "사용자 이름"},
     "admin.members.add_button": {"en": "Add", "ko": "추가"},
-    "admin.members.no_such_user": {
-        "en": "There is no account with that username. They need to create an account first.",
-        "ko": "그 사용자 이름의 계정이 없습니다. 먼저 계정을 만들어야 합니다.",
-    },
     "admin.members.added": {"en": "{name} is now {role}.", "ko": "{name} 님의 역할: {role}"},
     "admin.members.removed": {"en": "{name} was removed.", "ko": "{name} 님을 내보냈습니다."},
     "admin.members.pick": {"en": "Member", "ko": "멤버"},

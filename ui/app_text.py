@@ -28,6 +28,12 @@ APP_TEXT: dict[str, dict[str, str]] = {
         "en": "No accounts yet: the first account you create becomes the system admin.",
         "ko": "아직 계정이 없습니다. 처음 만드는 계정이 시스템 관리자가 됩니다.",
     },
+    "auth.sign_out_everywhere": {"en": "Sign out everywhere", "ko": "모든 기기에서 로그아웃"},
+    "auth.remember": {"en": "Keep me signed in on this browser", "ko": "이 브라우저에서 로그인 유지"},
+    "auth.remember_help": {
+        "en": "Stays signed in across reloads and tabs for {days} days, until you sign out.",
+        "ko": "새로 고침하거나 새 탭을 열어도 {days}일 동안 로그인이 유지됩니다(로그아웃하면 끝납니다).",
+    },
     "auth.signed_in_as": {"en": "Signed in as **{name}**", "ko": "**{name}** 님으로 로그인됨"},
     "auth.welcome": {
         "en": "Sign in to your team's shared space.",
@@ -42,6 +48,19 @@ APP_TEXT: dict[str, dict[str, str]] = {
     "project.none": {
         "en": "You are not in any project yet. Create one, load the demo, or ask a teammate to add you.",
         "ko": "아직 참여한 프로젝트가 없습니다. 새로 만들거나 데모를 불러오거나, 팀원에게 초대를 요청하세요.",
+    },
+    "project.created": {
+        "en": "Created the project {name}; you are in it now.",
+        "ko": "프로젝트를 만들고 이동했습니다: {name}",
+    },
+    "project.demo_loading": {"en": "Loading the demo…", "ko": "데모를 불러오는 중…"},
+    "project.demo_loaded": {
+        "en": "Loaded the demo project {name}; you are in it now.",
+        "ko": "데모 프로젝트를 불러오고 이동했습니다: {name}",
+    },
+    "project.added_to": {
+        "en": "You were added to {name}; pick it above.",
+        "ko": "새 프로젝트에 참여했습니다: {name} (위에서 선택하세요)",
     },
     "project.role": {"en": "Your role: {role}", "ko": "내 역할: {role}"},
     "role.owner": {"en": "owner", "ko": "소유자"},

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from collab_core import validation
 from collab_core.assistant.citations import _CitationStream, clean_citations
 from collab_core.assistant.llm import ChatStream
 from collab_core.assistant.questions import _DEADLINE_Q, _OPEN_Q, _OWNER_Q, strip_ask_prefix
@@ -28,6 +29,7 @@ class Answering:
 
     def ask_question(self, *, actor_id: int | None, project_id: int, question: str) -> Message:
         """Save the question (attributed to the asker) before anything else can fail."""
+        question = validation.query(question, field="question", allow_empty=False)
         _, text = strip_ask_prefix(question)
         if not text.strip():
             raise ValidationError("Ask a question after @ai.", hint="For example: @ai what is still open?")
@@ -35,7 +37,6 @@ class Answering:
             actor_id=actor_id,
             project_id=project_id,
             content=question.strip(),
-            action="ask",
             meta={"assistant": "question"},
         )
 
@@ -116,15 +117,7 @@ class Answering:
         }
         if incomplete:
             meta["incomplete"] = incomplete  # why it stopped: "length" (cut off) or "content_filter"
-        saved = self.messages.post(
-            actor_id=actor_id,
-            project_id=question.project_id,
-            content=text,
-            role="assistant",
-            author_id=self.assistant_user_id(),
-            meta=meta,
-            action="ask",
-        )
+        saved = self.answer_writer.write(actor_id=actor_id, project_id=question.project_id, content=text, meta=meta)
         return Answer(
             question=question,
             message=saved,

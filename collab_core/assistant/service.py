@@ -16,6 +16,7 @@ from collab_core.assistant.retrieval import Retrieval
 from collab_core.assistant.summaries import Summaries
 from collab_core.assistant.tokens import TokenCounter, token_counter_for
 from collab_core.assistant.values import ASSISTANT_DISPLAY_NAME, ASSISTANT_USERNAME, Context
+from collab_core.chat.messages import AnswerWriter
 from collab_core.errors import CollabError, ValidationError
 from collab_core.models import Member
 
@@ -66,6 +67,8 @@ class Assistant(Retrieval, ContextBuilding, Answering, Summaries, ActionItemWork
         self._clock = clock or (lambda: datetime.now(UTC))
         self._assistant_id: int | None = None
         self.embedder = embedder  # for the grounding check (None: words and specifics only)
+        # Only the assistant writes role=assistant messages, always as its own account.
+        self.answer_writer = AnswerWriter(messages, author=self.assistant_user_id)
 
     @property
     def generation_on(self) -> bool:

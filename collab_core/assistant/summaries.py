@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from collab_core.assistant.citations import clean_citations
 from collab_core.assistant.context import _LANG_NAME, SYSTEM_PROMPT, _fence
@@ -28,7 +28,8 @@ from collab_core.assistant.values import (
 from collab_core.errors import NotFoundError, ValidationError
 from collab_core.memory.text import detect_language
 from collab_core.models import Message, TimeFilter
-from collab_core.store.engine import utcnow, write_tx
+from collab_core.people.roles import require
+from collab_core.people.visits import Visits, project_visits
 from collab_core.store.schema import memberships
 
 
@@ -36,27 +37,34 @@ class Summaries:
     """Period and meeting summaries (mixed into Assistant)."""
 
     def last_visit(self, *, actor_id: int, project_id: int) -> datetime | None:
-        """When the user last visited the project (memberships.last_seen_at, aware UTC), if recorded."""
+        """When the user's previous visit to the project ended (aware UTC), if the app recorded one.
+
+        The app records a visit on opening a project (people.visits); while a visit goes on this
+        stays at the end of the one before, so "since my last visit" covers the time away.
+        """
         with self.engine.connect() as conn:
+            # A disabled account, a non-member or the operator (no visits of its own) are refused.
+            if actor_id is None:
+                raise ValidationError("Only a signed-in member has visits.")
+            require(conn, actor_id, project_id, "read")
             row = conn.execute(
-                select(memberships.c.last_seen_at, memberships.c.joined_at).where(
-                    memberships.c.project_id == project_id, memberships.c.user_id == actor_id
+                select(memberships.c.last_seen_at, project_visits.c.user_id, project_visits.c.previous_at)
+                .select_from(memberships)
+                .outerjoin(
+                    project_visits,
+                    (project_visits.c.project_id == memberships.c.project_id)
+                    & (project_visits.c.user_id == memberships.c.user_id),
                 )
+                .where(memberships.c.project_id == project_id, memberships.c.user_id == actor_id)
             ).first()
         if row is None:
             raise NotFoundError("That project does not exist or you are not a member of it.")
-        return row[0].replace(tzinfo=UTC) if row[0] else None
+        seen = row.previous_at if row.user_id is not None else row.last_seen_at
+        return seen.replace(tzinfo=UTC) if seen else None
 
     def record_visit(self, *, actor_id: int, project_id: int) -> datetime | None:
-        """Mark the project as seen now; returns the previous visit (for "since my last visit")."""
-        previous = self.last_visit(actor_id=actor_id, project_id=project_id)
-        with write_tx(self.engine) as conn:
-            conn.execute(
-                update(memberships)
-                .where(memberships.c.project_id == project_id, memberships.c.user_id == actor_id)
-                .values(last_seen_at=utcnow())
-            )
-        return previous
+        """Record a visit now; returns the end of the previous visit (for "since my last visit")."""
+        return Visits(self.engine).record(user_id=actor_id, project_id=project_id).since
 
     def _period_messages(
         self, actor_id: int | None, project_id: int, start: datetime | date | None, end: datetime | date | None

@@ -243,6 +243,53 @@ def safe_model_markdown(text: str) -> str:
     return safe_markdown("\n".join(out))
 
 
+_SLOT = re.compile("\ue000(\\d+)\ue001")
+
+
+def _code_ranges(text: str) -> list[tuple[int, int]]:
+    """Where `text` is code (fenced blocks, inline code spans): mentions there stay as typed."""
+    ranges: list[tuple[int, int]] = []
+    pos, fence, fence_start = 0, None, 0
+    prose_start = 0
+    for line in text.split("\n"):
+        m = _FENCE.match(line)
+        if fence is None and m:
+            ranges.extend(
+                (prose_start + a.start(), prose_start + a.end()) for a in _CODE_SPAN.finditer(text[prose_start:pos])
+            )
+            fence, fence_start = m.group(1)[0] * len(m.group(1)), pos
+        elif fence is not None and m and m.group(1).startswith(fence) and line.strip() == m.group(1):
+            ranges.append((fence_start, pos + len(line)))
+            fence, prose_start = None, pos + len(line)
+        pos += len(line) + 1
+    if fence is not None:
+        ranges.append((fence_start, len(text)))
+    else:
+        ranges.extend((prose_start + a.start(), prose_start + a.end()) for a in _CODE_SPAN.finditer(text[prose_start:]))
+    return ranges
+
+
+def mention_markdown(text: str, spans: Sequence[tuple[int, int, int]], *, me: int | None = None) -> str:
+    """safe_markdown(text) with each @mention (spans from chat.mentions.mention_spans) highlighted:
+    mentions of `me` bold on orange, others on blue. Mentions inside code stay as typed."""
+    text = text.replace("\ue000", "").replace("\ue001", "")
+    if not spans:
+        return safe_markdown(text)
+    code = _code_ranges(text)
+    marks: list[str] = []
+    out: list[str] = []
+    pos = 0
+    for start, end, uid in sorted(spans):
+        if start < pos or any(a <= start < b for a, b in code):
+            continue
+        name = escape_markdown(text[start:end])
+        marks.append(f":orange-background[**{name}**]" if uid == me else f":blue-background[{name}]")
+        out.append(text[pos:start] + f"\ue000{len(marks) - 1}\ue001")
+        pos = end
+    out.append(text[pos:])
+    return _SLOT.sub(lambda m: marks[int(m.group(1))], safe_markdown("".join(out)))
+
+
 def _term_spans(text: str, terms: Iterable[str]) -> list[tuple[int, int]]:
     low = text.lower()
     spans: list[tuple[int, int]] = []

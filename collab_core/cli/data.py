@@ -14,14 +14,21 @@ from collab_core.settings import Settings
 
 @command("demo")
 def _demo(args: argparse.Namespace, settings: Settings) -> int:
-    from collab_core.ops.demo import load_demo
+    from collab_core.cli.accounts import read_new_password
+    from collab_core.ops.demo import load_demo, set_demo_logins
 
+    password = read_new_password() if args.logins else None
     hub = open_hub(settings)
     try:
         info = load_demo(hub, project_name=args.project)
+        if password is not None:
+            info["logins"] = set_demo_logins(hub, password=password)
     finally:
         hub.close()
-    emit(args, info, f"Demo project {info['project']!r}: {info['messages']} messages loaded.")
+    human = f"Demo project {info['project']!r}: {info['messages']} messages loaded."
+    if info.get("logins"):
+        human += f"\nSign in as {', '.join(info['logins'])} with the password you gave."
+    emit(args, info, human)
     return 0
 
 
@@ -84,7 +91,7 @@ def _restore(args: argparse.Namespace, settings: Settings) -> int:
     hub = open_hub(settings)
     bar = Progress(not args.json, "restore")
     try:
-        report = restore_backup(hub, raw, actor_id=None, progress=bar)
+        report = restore_backup(hub, raw, actor_id=None, progress=bar, link_accounts=args.link_accounts)
     finally:
         bar.close()
         hub.close()
@@ -126,10 +133,17 @@ def _reindex(args: argparse.Namespace, settings: Settings) -> int:
     try:
         pid = project_id(hub, args.project) if args.project else None
         result = hub.messages.reindex(project_id=pid, full=args.full, progress=bar)
+        # Commitments, decisions, proposals and the radar are rebuilt from SQL too (answers are kept).
+        rebuilt = hub.insights.rebuild(project_id=pid)
     finally:
         bar.close()
         hub.close()
-    emit(args, result.__dict__, f"Indexed {result.indexed} messages, {result.failed} failed.")
+    out = result.__dict__ | {"insight_projects": len(rebuilt)}
+    emit(
+        args,
+        out,
+        f"Indexed {result.indexed} messages, {result.failed} failed; insights of {len(rebuilt)} project(s) rebuilt.",
+    )
     return 0 if result.failed == 0 else 1
 
 
@@ -148,6 +162,11 @@ def _doctor(args: argparse.Namespace, settings: Settings) -> int:
 def add_parsers(_sub: Any, add: AddParser) -> None:
     p = add("demo", "load the landing-page team demo (Alice, Bob, Carol, David) into a project")
     p.add_argument("--project", default="Landing Page Team", help="project name")
+    p.add_argument(
+        "--logins",
+        action="store_true",
+        help="give alice, bob, carol and david one password, read from stdin like `user add`, to look at the demo as them",
+    )
     add("projects", "list projects")
     p = add("import", "import a dataset in the shared eval format (members, messages)")
     p.add_argument("dataset", help="DATASET.json")
@@ -157,6 +176,12 @@ def add_parsers(_sub: Any, add: AddParser) -> None:
     p.add_argument("-o", "--output", default="-", help="output file (default stdout)")
     p = add("restore", "restore a JSON backup (idempotent) and rebuild the memory index")
     p.add_argument("backup", help="BACKUP.json or - for stdin")
+    p.add_argument(
+        "--link-accounts",
+        action="store_true",
+        help="match the backup's authors and members to existing accounts of the same username "
+        "(default: keep them as import-only authors, never speaking for a real account)",
+    )
     p = add("search", "hybrid search in a project")
     p.add_argument("query")
     p.add_argument("--project", required=True)

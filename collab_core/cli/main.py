@@ -8,13 +8,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from collab_core.cli import accounts, data, evals, move
+from collab_core.cli import accounts, data, evals, move, outbox
 from collab_core.cli.common import COMMANDS
 from collab_core.errors import CollabError
 from collab_core.settings import Settings
 
 # Each group registers its handlers with @command and adds its subcommands' arguments in add_parsers.
-GROUPS = (data, evals, accounts, move)
+GROUPS = (data, evals, accounts, move, outbox)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from collab_core.chat.message_values import ImportItem
+from collab_core.errors import ConflictError
 from collab_core.hub import Hub
 from collab_core.ops.demo_board import load_board
 from collab_core.store.engine import utcnow, write_tx
@@ -76,21 +77,55 @@ SCRIPT: list[tuple[int, str, str, str]] = [
 DEMO_PARTS = (load_board,)
 
 
+DEMO_NAME = "Landing Page Team"
+
+
+def demo_start(now: datetime | None = None) -> datetime:
+    """Midnight (KST) of the demo's first day, so that its last message lies just behind now.
+
+    The script spans five days; its last day is today when its last message's time has passed,
+    otherwise yesterday. So the demo's week is always the current one and the dashboard looks alive.
+    """
+    now = (now or datetime.now(KST)).astimezone(KST)
+    last_day, last_time = SCRIPT[-1][0], SCRIPT[-1][1]
+    hh, mm = (int(x) for x in last_time.split(":"))
+    today = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    base = today - timedelta(days=last_day)
+    if base + timedelta(days=last_day, hours=hh, minutes=mm) > now:
+        base -= timedelta(days=1)
+    return base
+
+
+def demo_name_for(hub: Hub, *, user_id: int, username: str) -> str:
+    """The demo project name a user may load: the default one unless it is someone else's project.
+
+    load_demo(owner_id=...) makes the user an owner of the project with that name, so it must never
+    be a project the user does not already own: then the user's own demo name is used.
+    """
+    owned = {p.name for p in hub.accounts.list_projects(user_id=user_id) if p.role == "owner"}
+    for name in (DEMO_NAME, f"{DEMO_NAME} ({username})"):
+        if name in owned or hub.accounts.find_project(name) is None:
+            return name
+    raise ConflictError(f"A project named '{DEMO_NAME} ({username})' already exists.")
+
+
 def load_demo(
     hub: Hub,
     *,
-    project_name: str = "Landing Page Team",
+    project_name: str = DEMO_NAME,
     start: datetime | None = None,
     owner_id: int | None = None,
+    now: datetime | None = None,
 ) -> dict[str, Any]:
     """Create the demo project and its members and import the conversation (idempotent).
 
-    With owner_id (the app's "load demo" button), that user joins as owner so they can see it.
+    With owner_id (the app's "load demo" button), that user joins as owner so they can see it. The
+    conversation is dated relative to now (demo_start) unless start is given.
     """
     project = hub.accounts.find_project(project_name) or hub.accounts.create_project(
         actor_id=None, name=project_name, description="랜딩 페이지 제작 팀 데모 / Landing page team demo"
     )
-    base = (start or (datetime.now(KST) - timedelta(days=7))).replace(hour=0, minute=0, second=0, microsecond=0)
+    base = start.replace(hour=0, minute=0, second=0, microsecond=0) if start else demo_start(now)
     with write_tx(hub.engine) as conn:
         for username, display, role in MEMBERS:
             uid = hub.accounts.ensure_user(conn, username)
@@ -119,3 +154,22 @@ def load_demo(
     for hook in DEMO_PARTS:
         extra.update(hook(hub, project.id, base) or {})
     return {"project": project_name, "project_id": project.id, "messages": result.added, **extra}
+
+
+def set_demo_logins(hub: Hub, *, password: str) -> list[str]:
+    """Give the demo's people (alice, bob, carol, david) a password so one can look at the demo as them.
+
+    The operator's command (`demo --logins`); accounts that sign in with SSO are left alone.
+    Returns the usernames that got the password.
+    """
+    done = []
+    for username, _display, _role in MEMBERS:
+        user = hub.accounts.find_user(username)
+        if user is None:
+            continue
+        try:
+            hub.auth.set_password(actor_id=None, user_id=user.id, password=password)
+        except ConflictError:  # an SSO account: its password lives with the identity provider
+            continue
+        done.append(username)
+    return done

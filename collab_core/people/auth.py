@@ -48,7 +48,9 @@ GENERIC_FAILURE = "Wrong username or password."
 SSO_PREFIX = "!sso:"
 # Names that mean something in the audit log or belong to built-in authors: nobody may register them,
 # or a person could pass for the operator or have the assistant's answers attributed to them.
-RESERVED_USERNAMES = frozenset({"operator", "system", "assistant", "ai", "bot", "root"})
+RESERVED_USERNAMES = frozenset(
+    {"operator", "system", "assistant", "ai", "bot", "root", "ai-assistant", "ai-assistant-bot", "aiassistant"}
+)
 # login_attempts rows older than this are never needed again (lock decisions look back 2 windows).
 _KEEP_ATTEMPTS = timedelta(days=1)
 
@@ -103,11 +105,13 @@ class AuthService:
     # -- sign-up / sign-in -----------------------------------------------------------------------
 
     def needs_bootstrap(self) -> bool:
-        """True on an empty system: the next account created becomes the system admin."""
-        return self.accounts.user_count() == 0
+        """True while no system admin exists: the next account signed up becomes the system admin."""
+        with self.engine.connect() as conn:
+            return _admin_count(conn) == 0
 
     def sign_up(self, *, username: str, password: str, display_name: str | None = None) -> User:
-        """Create an account; the first account on an empty system becomes the system admin."""
+        """Create an account; while no system admin exists (an empty system, or only the demo's people),
+        the account created becomes the system admin."""
         name = _new_username(username)
         validate_password(password)
         hashed = hash_password(password)  # slow: outside the write transaction
@@ -115,9 +119,10 @@ class AuthService:
             # Count and insert in one write transaction so two simultaneous first sign-ups
             # cannot both become system admin.
             _serialise_account_creation(conn)
-            first = _user_count(conn) == 0
+            first = _admin_count(conn) == 0
+            display = self.accounts.check_display_name(conn, display_name or name, username=name)
             user = self.accounts.create_user(
-                username=name, display_name=display_name, password_hash=hashed, is_system_admin=first, conn=conn
+                username=name, display_name=display, password_hash=hashed, is_system_admin=first, conn=conn
             )
             audit.record(
                 conn,
@@ -213,7 +218,7 @@ class AuthService:
                 audit.record(conn, actor_id=row["id"], action="auth.sign_in", detail={"method": "sso"}, at=now)
                 uid = int(row["id"])
             else:
-                first = _user_count(conn) == 0
+                first = _admin_count(conn) == 0
                 username = _free_sso_username(conn, mail)
                 display = (name or "").strip() or username
                 user = self.accounts.create_user(
@@ -323,9 +328,10 @@ class AuthService:
         hashed = hash_password(password)
         with write_tx(self.engine) as conn:
             _serialise_account_creation(conn)
+            display = self.accounts.check_display_name(conn, display_name or name, username=name)
             user = self.accounts.create_user(
                 username=name,
-                display_name=display_name,
+                display_name=display,
                 password_hash=hashed,
                 is_system_admin=is_system_admin,
                 conn=conn,
@@ -415,13 +421,15 @@ class AuthService:
 
 def _new_username(username: object) -> str:
     name = validate_username(username)
-    if username_key(name) in RESERVED_USERNAMES:
+    bare = re.sub(r"[._\-]", "", username_key(name))
+    if username_key(name) in RESERVED_USERNAMES or bare in {re.sub(r"[._\-]", "", r) for r in RESERVED_USERNAMES}:
         raise ValidationError(f"The username {name!r} is reserved.", hint="Choose another username.")
     return name
 
 
-def _user_count(conn: Connection) -> int:
-    return int(conn.execute(select(func.count()).select_from(users)).scalar_one())
+def _admin_count(conn: Connection) -> int:
+    """System admins, enabled or not (a disabled admin still means the system has been set up)."""
+    return int(conn.execute(select(func.count()).where(users.c.is_system_admin.is_(True))).scalar_one())
 
 
 def _active_admins(conn: Connection) -> int:

@@ -1,4 +1,4 @@
-"""The admin page (AppTest on pages/admin.py): who sees it, members and roles, audit filters,
+"""The admin page (AppTest on app_pages/admin.py): who sees it, members and roles, audit filters,
 backup download and restore upload (a bad file changes nothing), diagnostics, owner settings and
 system-admin account management."""
 
@@ -56,7 +56,7 @@ def test_project_admin_sees_members_audit_backup_diagnostics_but_not_owner_or_ac
     owner, admin, member, viewer, project = _team(app_env)  # noqa: RUF059
     at = app_env.page("admin", admin, project.id).run()
     assert not at.exception
-    assert _tabs(at) == ["Members", "Audit log", "Backup", "Diagnostics"]
+    assert _tabs(at) == ["Members", "Audit log", "Backup", "Diagnostics", "Digests"]
     # An admin cannot hand out the owner role: it is not offered.
     assert "owner" not in at.selectbox(key="admin_member_new_role").options
 
@@ -65,7 +65,7 @@ def test_owner_of_a_project_who_is_system_admin_sees_every_tab_in_korean(app_env
     owner, admin, member, viewer, project = _team(app_env)  # noqa: RUF059
     at = app_env.page("admin", owner, project.id, lang="ko").run()
     assert not at.exception
-    assert _tabs(at) == ["멤버", "감사 로그", "백업", "진단", "프로젝트", "계정"]
+    assert _tabs(at) == ["멤버", "감사 로그", "백업", "진단", "요약", "프로젝트", "계정"]
 
 
 def test_system_admin_without_projects_manages_accounts_only(app_env):
@@ -73,14 +73,16 @@ def test_system_admin_without_projects_manages_accounts_only(app_env):
     root = hub.auth.sign_up(username="root1", password="root-password")
     at = app_env.page("admin", root).run()
     assert not at.exception
-    assert _tabs(at) == ["Audit log", "Diagnostics", "Accounts"]
+    assert _tabs(at) == ["Audit log", "Diagnostics", "Digests", "Accounts"]
 
 
 def test_admin_adds_changes_and_removes_a_member_and_the_audit_log_shows_it(app_env):
     owner, admin, member, viewer, project = _team(app_env)  # noqa: RUF059
     newbie = app_env.user("newbie", "New Bie")
     at = app_env.page("admin", admin, project.id).run()
-    at.text_input(key="admin_member_add_name").input("NEWBIE")
+    picker = at.selectbox(key="admin_member_add_pick")
+    assert "New Bie (@newbie)" in picker.options  # picked by name from the existing accounts
+    picker.select(newbie.id)
     at.selectbox(key="admin_member_add_role").select("viewer")
     at.button(key="FormSubmitter:admin_member_add_form-Add").click().run()
     assert not at.exception
@@ -113,12 +115,28 @@ def test_admin_adds_changes_and_removes_a_member_and_the_audit_log_shows_it(app_
     assert set(_frame(at, "What")["Who"]) == {"owner"}
 
 
-def test_unknown_username_is_reported_and_nothing_changes(app_env):
+def test_adding_without_picking_anyone_is_reported_and_nothing_changes(app_env):
+    owner, admin, member, viewer, project = _team(app_env)  # noqa: RUF059
+    before = app_env.hub.accounts.list_members(actor_id=None, project_id=project.id)
+    at = app_env.page("admin", admin, project.id).run()
+    at.button(key="FormSubmitter:admin_member_add_form-Add").click().run()
+    assert "Pick a person from the list first." in [e.value for e in at.error]
+    assert app_env.hub.accounts.list_members(actor_id=None, project_id=project.id) == before
+
+
+def test_invite_link_is_shown_once_and_listed_until_revoked(app_env):
     owner, admin, member, viewer, project = _team(app_env)  # noqa: RUF059
     at = app_env.page("admin", admin, project.id).run()
-    at.text_input(key="admin_member_add_name").input("nobody")
-    at.button(key="FormSubmitter:admin_member_add_form-Add").click().run()
-    assert any("no account with that username" in e.value for e in at.error)
+    at.selectbox(key="admin_invite_role").select("viewer")
+    at.button(key="FormSubmitter:admin_invite_form-Create invite link").click().run()
+    assert not at.exception
+    link = at.code[0].value
+    assert "/?invite=" in link
+    invite = app_env.hub.invites.preview(link.split("invite=", 1)[1])
+    assert (invite.project_id, invite.role) == (project.id, "viewer")
+    assert any("Link for a viewer" in c.value for c in at.caption)
+    at.button(key=f"admin_invite_revoke_{invite.id}").click().run()
+    assert app_env.hub.invites.active(actor_id=admin.id, project_id=project.id) == []
 
 
 def test_backup_download_then_restore_and_a_bad_file_changes_nothing(app_env):

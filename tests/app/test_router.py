@@ -34,7 +34,7 @@ def test_signed_in_user_gets_sidebar_and_chat_page(app_env: AppEnv) -> None:
     owner = app_env.user("owner", "Owner")
     pid = app_env.demo(owner)
     at = app_env.router()
-    at.session_state["auth_user_id"] = owner.id
+    app_env.sign_in(at, owner)
     at.session_state["ui_lang"] = "en"
     at.run()
     assert not at.exception

@@ -139,7 +139,7 @@ def test_loading_the_demo_never_takes_over_someone_elses_project(app_env: AppEnv
     mallory = hub.auth.sign_up(username="mallory", password="correct horse 2")
     at = app_env.router()
     at.session_state["ui_lang"] = "en"
-    at.session_state["auth_user_id"] = mallory.id
+    app_env.sign_in(at, mallory)
     at.run()
     at.sidebar.button(key="sidebar_demo").click()
     at._finished_page_script_hash = ""  # rerun app.py itself (see the sign-out test)

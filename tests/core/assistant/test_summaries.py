@@ -87,10 +87,14 @@ def test_summary_since_my_last_visit(ai_hub, fake):
     team = Team(ai_hub)
     sprint(ai_hub, team)
     member = team.users["member"]
-    assert ai_hub.assistant.record_visit(actor_id=member.id, project_id=team.pid) is None
-    seen = ai_hub.assistant.last_visit(actor_id=member.id, project_id=team.pid)
-    assert seen is not None and seen.tzinfo is UTC
+    assert ai_hub.assistant.record_visit(actor_id=member.id, project_id=team.pid) is None  # the first visit
+    assert ai_hub.assistant.last_visit(actor_id=member.id, project_id=team.pid) is None
     new = team.post("admin", "New: the build freeze is Thursday 18:00.")
+    # Back an hour later: "since my last visit" starts where the first visit ended.
+    later = datetime.now(UTC) + timedelta(hours=1)
+    visit = ai_hub.visits.record(user_id=member.id, project_id=team.pid, now=later)
+    seen = ai_hub.assistant.last_visit(actor_id=member.id, project_id=team.pid)
+    assert seen is not None and seen.tzinfo is UTC and seen == visit.since < new.created_at
     fake.script(Reply(text=f"Build freeze Thursday [#{new.id}]."))
     s = ai_hub.assistant.summarize(actor_id=member.id, project_id=team.pid, since_last_visit=True)
     assert s.message_count == 1 and context_ids(fake) == {new.id}

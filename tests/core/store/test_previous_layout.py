@@ -34,14 +34,16 @@ def test_a_data_dir_of_the_previous_layout_opens_and_works(tmp_path, embedder):
     hub = Hub.open(settings, embedder=embedder)
     try:
         current, head = schema_revision(hub.engine)
-        assert current == head == "0003"  # the Alembic history is unchanged: nothing to migrate
+        assert current == head  # migrated from 0003 to the newest revision on open
         with hub.engine.connect() as conn:
             assert conn.execute(select(func.count()).select_from(messages)).scalar_one() == 57
             assert conn.execute(select(func.count()).select_from(tasks)).scalar_one() == 8
 
         project = hub.accounts.find_project("Landing Page Team")
         assert project is not None
-        assert hub.auth.sign_in(username="sam", password="correct-horse-9").username == "sam"
+        sam = hub.auth.sign_in(username="sam", password="correct-horse-9")
+        assert sam.username == "sam"
+        assert hub.sessions.resume(hub.sessions.start(user_id=sam.id).token).id == sam.id  # new tables exist
         assert len(hub.tasks.list_tasks(actor_id=None, project_id=project.id)) == 8
         assert len(hub.meetings.list_meetings(actor_id=None, project_id=project.id)) == 1
 
@@ -50,8 +52,8 @@ def test_a_data_dir_of_the_previous_layout_opens_and_works(tmp_path, embedder):
         hits = hub.search.search(actor_id=None, project_id=project.id, query="배포 일정", limit=5)
         assert hits and any("배포" in h.message.content for h in hits)
 
-        posted = hub.messages.post(
-            actor_id=None, project_id=project.id, content="새 레이아웃에서도 잘 열립니다", author_id=1
+        posted = hub.messages.post_event(
+            actor_id=None, project_id=project.id, content="새 레이아웃에서도 잘 열립니다", kind="task", author_id=1
         )
         assert posted.id > 57
     finally:

@@ -7,6 +7,7 @@ import streamlit as st
 
 from collab_core.chat.presentation import avatar_svg, escape_markdown, safe_markdown, when
 from collab_core.errors import CollabError
+from ui.digests import digest_inbox
 from ui.page import page_context
 from ui.session import lang, show_error, tr, viewer_tz
 
@@ -83,3 +84,4 @@ def live_inbox() -> None:
 
 
 live_inbox()
+digest_inbox(hub, user, project)
