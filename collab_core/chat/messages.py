@@ -65,6 +65,8 @@ ANSWER_META: dict[str, tuple[type, ...]] = {
     "context_tokens": (int,),
     "summary": _SCALAR,
     "period": (dict, list, str, type(None)),
+    "incomplete": (str,),  # why a cut-off answer stopped ("length", "content_filter")
+    "grounding": (dict,),  # sentence support (assistant.grounding)
 }
 # The right each event kind needs.
 EVENT_ACTIONS = {"task": "task_write", "meeting": "meeting_write"}
