@@ -64,11 +64,17 @@ def _note_items(text: str) -> list[str] | None:
     if _NOTE_HEADER.search(lines[0]):
         return [it for it in items if not _NOT_DECISION.search(it)]
     if _RECAP_HEADER.search(lines[0]):
-        from .commitments import promise_sentence  # local: commitments imports this module
-
-        settled = [it for it in items if not _NOT_DECISION.search(it) and promise_sentence(it) is None]
+        settled = [it for it in items if not _NOT_DECISION.search(it) and not _is_promise(it)]
         return settled[:1]
     return None
+
+
+# The promise test lives in commitments, which imports this module; it hands its test in here (see commitments).
+_PROMISE_TEST: list = []
+
+
+def _is_promise(text: str) -> bool:
+    return bool(_PROMISE_TEST) and _PROMISE_TEST[0](text) is not None
 
 
 def decision_texts(text: str) -> list[str]:
