@@ -89,7 +89,17 @@ KOREAN_ERRORS: tuple[tuple[str, str], ...] = (
         r"^The language model rejected the API key",
         "언어 모델이 API 키를 거부했습니다. .env의 OPENAI_API_KEY를 확인하고 앱을 다시 시작하세요.",
     ),
+    (
+        r"^The language model is rate limiting requests and asked us to wait (?P<w>\d+) s, longer than the "
+        r"(?P<t>[\d.]+)-second limit",
+        "언어 모델이 요청 한도를 넘었다며 {w}초 기다리라고 했는데, 이는 제한 시간({t}초)보다 깁니다. "
+        "1분쯤 뒤에 다시 시도하거나 COLLAB_LLM_TIMEOUT을 늘리세요.",
+    ),
     (r"^The language model is rate limiting", "언어 모델 요청 한도를 초과했습니다. 1분쯤 뒤에 다시 시도하세요."),
+    (
+        r"^The connection to the language model dropped in the middle of the answer",
+        "답변을 받는 도중 언어 모델과의 연결이 끊겼습니다. 다시 시도하세요. 계속되면 서버나 프록시를 확인하세요.",
+    ),
     (
         r"^The language model account has run out of quota",
         "언어 모델 계정의 사용 한도가 소진되었습니다. 크레딧을 추가한 뒤 다시 시도하세요.",

@@ -101,6 +101,12 @@ class LLMUnreachableError(LLMError):
     code = "llm_unreachable"
 
 
+class LLMStreamBrokenError(LLMError):
+    """The connection to the language model dropped in the middle of an answer."""
+
+    code = "llm_broken"
+
+
 class LLMOutputError(LLMError):
     """The language model answered with output we could not validate."""
 

@@ -17,6 +17,8 @@ from collab_core.assistant.llm import LLM
 from collab_core.assistant.service import Assistant, Clock
 from collab_core.chat.mentions import MentionService
 from collab_core.chat.messages import MessageService
+from collab_core.insights.backup import export_insights, restore_insights, validate_insights
+from collab_core.insights.service import InsightService
 from collab_core.memory.embeddings import Embedder, build_embedder
 from collab_core.memory.index import MemoryIndex
 from collab_core.memory.search import SearchService
@@ -35,6 +37,7 @@ from collab_core.people.invites import InviteService
 from collab_core.people.sessions import SessionService
 from collab_core.people.visits import Visits
 from collab_core.settings import Settings
+from collab_core.store.changes import ChangeFeed
 from collab_core.store.engine import create_db_engine, migrate
 from collab_core.work.backup_sections import (
     export_meetings,
@@ -51,6 +54,8 @@ from collab_core.work.tasks import TaskService
 BACKUP_SECTIONS = (
     BackupSection("tasks", export_tasks, validate_tasks, restore_tasks),
     BackupSection("meetings", export_meetings, validate_meetings, restore_meetings),
+    # Commitments, decisions, proposals (with their answers), risks (with their states), radar settings.
+    BackupSection("insights", export_insights, validate_insights, restore_insights),
     BackupSection("outbox", export_outbox, validate_outbox, restore_outbox),
 )
 
@@ -121,12 +126,14 @@ class Hub:
     tasks: TaskService
     meetings: MeetingService
     mentions: MentionService
+    insights: InsightService
     sessions: SessionService
     invites: InviteService
     visits: Visits
     prefs: Preferences
     digests: DigestService
     deliverer: Deliverer
+    changes: ChangeFeed  # what open pages check to see whether anything they show changed
     llm: LLM | None = None  # None when no LLM is configured (generation off)
     assistant: Assistant | None = None
     backup_sections: tuple[BackupSection, ...] = BACKUP_SECTIONS
@@ -144,6 +151,10 @@ class Hub:
         notifier = Notifier(engine, settings)
         tasks = TaskService(engine, messages, notifier)
         mentions = MentionService(engine, notifier)
+        # Assignment suggestions compare tasks and chat with the local embedder's passage vectors.
+        insights = InsightService(
+            engine=engine, messages=messages, tasks=tasks, accounts=accounts, embed=embedder.embed_passages
+        )
         out = outbox_services(engine, settings, notifier=notifier)
         hub = cls(
             settings=settings,
@@ -161,20 +172,26 @@ class Hub:
                 engine, tasks, messages, notifier, assistant=lambda: getattr(hub, "assistant", None)
             ),
             mentions=mentions,
+            insights=insights,
             sessions=SessionService(engine, accounts, days=settings.session_days),
             invites=InviteService(engine),
             visits=Visits(engine),
             prefs=out.prefs,
             digests=out.digests,
             deliverer=out.deliverer,
+            changes=ChangeFeed(engine),
         )
         # Listeners: who hears about a posted message.
         messages.on_post(mentions.on_message)
+        messages.on_post(insights.on_message)  # marks the project for the insight worker; no work in the post
         hub.llm = LLM(settings=settings) if settings.llm_configured else None
         hub.assistant = assistant_for(hub, llm=hub.llm)
         return hub
 
     def close(self) -> None:
+        self.changes.close()
+        self.messages.close()
+        self.insights.close()
         self.notifier.close()
         self.deliverer.close()
         self.memory.close()
@@ -193,4 +210,5 @@ def assistant_for(hub: Hub, *, llm: LLM | None = None, clock: Clock | None = Non
         meetings=hub.meetings,
         llm=llm,
         clock=clock,
+        embedder=hub.embedder,
     )

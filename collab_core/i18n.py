@@ -44,6 +44,38 @@ def error_text(message: str, lang: str = "en") -> str:
     return message
 
 
+_DIGIT_FINAL = {
+    "0": True,
+    "1": True,
+    "2": False,
+    "3": True,
+    "4": False,
+    "5": False,
+    "6": True,
+    "7": True,
+    "8": True,
+    "9": False,
+}
+
+
+def object_particle(word: str) -> str:
+    """을 or 를 after a word, by the final consonant of its last sound.
+
+    Hangul syllables are exact; digits follow their Korean reading (1 일 -> 을); other letters use
+    their English ending: l, m, n and ng leave a final consonant ("Team" -> 팀을), the rest do not.
+    """
+    text = (word or "").rstrip(" )]\"'”’.")
+    if not text:
+        return "를"
+    last = text[-1]
+    if "가" <= last <= "힣":
+        return "을" if (ord(last) - 0xAC00) % 28 else "를"
+    if last in _DIGIT_FINAL:
+        return "을" if _DIGIT_FINAL[last] else "를"
+    lower = text.lower()
+    return "을" if lower[-1] in "lmn" or lower.endswith("ng") else "를"
+
+
 def pick_language(setting: str, browser_locale: str | None) -> str:
     """ko/en from the setting, or the browser's locale when the setting is auto."""
     if setting in LANGS:

@@ -43,6 +43,8 @@ class Settings:
     max_message_chars: int = 8000
     bulk_index_min: int = 5000
     webhook_timeout_s: float = 5.0
+    # Webhooks to private, loopback and link-local addresses are refused unless the operator allows them.
+    webhook_allow_private: bool = False
     language: str = "auto"
     session_days: int = 14
     smtp_url: str = ""  # smtp://user:pass@host:587 (STARTTLS) or smtps://host:465; empty = no e-mail
@@ -83,6 +85,7 @@ class Settings:
             llm_max_retries=int(get("COLLAB_LLM_MAX_RETRIES", "2")),
             context_tokens=int(get("COLLAB_CONTEXT_TOKENS", "2000")),
             bulk_index_min=int(get("COLLAB_BULK_INDEX_MIN", "5000")),
+            webhook_allow_private=_flag(get("COLLAB_WEBHOOK_ALLOW_PRIVATE"), False),
             language=get("COLLAB_LANGUAGE", "auto").lower(),
             session_days=int(get("COLLAB_SESSION_DAYS", "14")),
             smtp_url=get("COLLAB_SMTP_URL"),

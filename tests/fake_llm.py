@@ -11,7 +11,9 @@ Serves POST /v1/chat/completions (JSON, or SSE when "stream": true) and GET /v1/
 request takes the next scripted Reply; with none left, `responder(request) -> str` answers
 (default: a short answer citing the first message id found in the prompt). Replies can fail
 with any HTTP status (401, 429, 500 ...), or be slow (`delay` seconds before answering, to hit
-the client's timeout; `chunk_delay` between streamed chunks).
+the client's timeout; `chunk_delay` between streamed chunks), hang (`hang=True`), be cut off
+(`finish_reason="length"`), drop the connection mid-stream (`fail_after_chunks`) or ask for a
+wait (`status=429, retry_after=2`).
 
 Run standalone for the browser tests: `python tests/fake_llm.py --port 8765`.
 """
@@ -53,6 +55,9 @@ class Reply:
     message: str | None = None  # error message (default: what OpenAI says for that status)
     chunks: list[str] | None = None  # exact streamed pieces (default: text split into small pieces)
     fail_after_chunks: int | None = None  # streaming: drop the connection after this many chunks
+    hang: bool = False  # never answer (until the server stops): a hung model
+    finish_reason: str = "stop"  # "length": a reply cut off at max_tokens
+    retry_after: float | None = None  # error replies: send Retry-After (seconds) instead of retry-after-ms: 10
 
 
 def default_responder(request: dict[str, Any]) -> str:
@@ -84,6 +89,7 @@ class FakeLLM:
         self.responder: Callable[[dict[str, Any]], str] = default_responder
         self.chunk_delay = 0.0  # between streamed chunks of responder answers
         self._queue: deque[Reply] = deque()
+        self._stopped = threading.Event()
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer((host, port), self._handler())
         self._server.daemon_threads = True
@@ -121,6 +127,7 @@ class FakeLLM:
         return self
 
     def stop(self) -> None:
+        self._stopped.set()  # releases hung replies
         self._server.shutdown()
         self._server.server_close()
 
@@ -178,6 +185,9 @@ class FakeLLM:
                     fake.requests.append(request)
                     fake.headers.append({k.lower(): v for k, v in self.headers.items()})
                 reply = fake._next(request)
+                if reply.hang:
+                    fake._stopped.wait()
+                    return
                 if reply.delay:
                     time.sleep(reply.delay)
                 if reply.status != 200:
@@ -187,7 +197,9 @@ class FakeLLM:
                     self._send_json(
                         reply.status,
                         {"error": {"message": message, "type": kind, "code": reply.error_code or kind, "param": None}},
-                        {"retry-after-ms": "10"},
+                        {"retry-after": f"{reply.retry_after:g}"}
+                        if reply.retry_after is not None
+                        else {"retry-after-ms": "10"},
                     )
                     return
                 text = reply.text if reply.text is not None else ""
@@ -204,7 +216,11 @@ class FakeLLM:
                         "created": int(time.time()),
                         "model": model,
                         "choices": [
-                            {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}
+                            {
+                                "index": 0,
+                                "message": {"role": "assistant", "content": text},
+                                "finish_reason": reply.finish_reason,
+                            }
                         ],
                         "usage": {"prompt_tokens": 10, "completion_tokens": max(1, len(text) // 4), "total_tokens": 10},
                     },
@@ -238,7 +254,7 @@ class FakeLLM:
                         if reply.chunk_delay:
                             time.sleep(reply.chunk_delay)
                         event({"content": piece})
-                    event({}, "stop")
+                    event({}, reply.finish_reason)
                     self.wfile.write(b"data: [DONE]\n\n")
                     self.wfile.flush()
                 except (BrokenPipeError, ConnectionResetError):

@@ -10,7 +10,7 @@ import streamlit as st
 
 from collab_core.assistant.questions import strip_ask_prefix
 from collab_core.assistant.values import ActionItem, Citation
-from collab_core.chat.presentation import escape_markdown, safe_markdown, when
+from collab_core.chat.presentation import escape_markdown, safe_markdown, safe_model_markdown, when
 from collab_core.errors import CollabError, LLMError
 from collab_core.models import Message
 from ui.page import PageContext
@@ -79,7 +79,7 @@ def render_answer_area(ctx: PageContext) -> None:
             st.session_state.pop(LAST_KEY, None)
             return
         with st.chat_message("assistant", avatar=AVATAR):
-            st.markdown(f"**{escape_markdown(tr('ai.name'))}**\n\n{safe_markdown(answer.content)}")
+            st.markdown(f"**{escape_markdown(tr('ai.name'))}**\n\n{safe_model_markdown(answer.content)}")
             render_sources(ctx, answer)
             st.button(tr("ai.dismiss"), key="ai_dismiss", type="tertiary", on_click=_dismiss)
 
@@ -233,7 +233,7 @@ def _summary_tab(ctx: PageContext) -> None:
     if saved and saved[0] == ctx.project.id:
         s = saved[1]
         with st.container(border=True):
-            st.markdown(safe_markdown(s.text))
+            st.markdown(safe_model_markdown(s.text))
             if s.message_count:
                 st.caption(tr("ai.summary_meta", used=s.used_messages, n=s.message_count))
             _sources(ctx, s.citations, s.invalid_citations)

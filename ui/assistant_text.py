@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 ASSISTANT_TEXT: dict[str, dict[str, str]] = {
+    "search.include_ai": {"en": "Include AI answers", "ko": "AI 답변 포함"},
+    "search.include_ai_help": {
+        "en": "AI answers are not what people wrote, so search leaves them out unless you switch this on.",
+        "ko": "AI 답변은 팀원이 쓴 글이 아니어서, 이 옵션을 켤 때만 검색 결과에 나옵니다.",
+    },
     "ai.toggle": {"en": "Ask AI", "ko": "AI에게 묻기"},
     "ai.toggle_help": {
         "en": "Send your next messages to the AI assistant (or start a message with @ai).",

@@ -27,7 +27,16 @@ def author_groups(_hub: Hub, actor_id: int, project_id: int, stamp: tuple[int, i
 
 @st.cache_data(ttl=120, max_entries=256, show_spinner=False)
 def search_hits(
-    _hub: Hub, actor_id: int, project_id: int, query: str, filters: TimeFilter, limit: int, stamp: tuple[int, int]
+    _hub: Hub,
+    actor_id: int,
+    project_id: int,
+    query: str,
+    filters: TimeFilter,
+    limit: int,
+    stamp: tuple[int, int],
+    include_ai: bool = False,
 ) -> list[SearchHit]:
     """Hybrid search results; the query embedding alone costs tens of ms, so reruns reuse them."""
-    return _hub.search.search(actor_id=actor_id, project_id=project_id, query=query, limit=limit, filters=filters)
+    return _hub.search.search(
+        actor_id=actor_id, project_id=project_id, query=query, limit=limit, filters=filters, include_ai=include_ai
+    )

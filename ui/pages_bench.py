@@ -11,7 +11,7 @@ take minutes and measure the embedder, not the pages). Each page is run once to 
 `--runs` times; the JSON reports min / median / p95 of the whole AppTest rerun and of the page's own
 timed section, plus the chat's live-update fragment body.
 
-This module imports streamlit and drives pages/, so it lives with the app, not in collab_core.
+This module imports streamlit and drives app_pages/, so it lives with the app, not in collab_core.
 """
 
 from __future__ import annotations
@@ -175,7 +175,7 @@ def measure(
     token = get_hub().sessions.start(user_id=user_id).token  # pages check the sign-in on every run
     out: dict[str, dict[str, float]] = {}
     for name, page, setup in _variants(pages):
-        at = AppTest.from_file(str(ROOT / "pages" / f"{page}.py"), default_timeout=120)
+        at = AppTest.from_file(str(ROOT / "app_pages" / f"{page}.py"), default_timeout=120)
         at.session_state["auth_user_id"] = user_id
         at.session_state["auth_token"] = token
         at.session_state["active_project_id"] = project_id

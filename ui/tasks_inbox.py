@@ -17,7 +17,7 @@ def _badge(hub: Hub, user: User) -> None:
     # the Inbox entry of the navigation is the way in.
     n = hub.mentions.unread_count(user_id=user.id)
     if n:
-        st.markdown(f":red-badge[🔔 {n}] {tr('inbox.badge', n=n)}")
+        st.markdown(f":red-badge[🔔 {n}] {tr('inbox.badge_one' if n == 1 else 'inbox.badge', n=n)}")
     else:
         st.caption(f"🔕 {tr('inbox.badge_zero')}")
 

@@ -57,8 +57,8 @@ TASKS_TEXT: dict[str, dict[str, str]] = {
     },
     "tasks.moved": {"en": "Moved “{title}” to {status}.", "ko": "“{title}” 작업을 {status}(으)로 옮겼습니다."},
     "tasks.counts": {
-        "en": "{total} tasks · {open} open · {overdue} overdue",
-        "ko": "작업 {total}개 · 진행 중 {open}개 · 기한 지남 {overdue}개",
+        "en": "{total} tasks · {open} open · {in_progress} in progress · {overdue} overdue",
+        "ko": "작업 {total}개 · 미완료 {open}개 · 진행 중 {in_progress}개 · 기한 지남 {overdue}개",
     },
     # task detail
     "task.detail": {"en": "Task", "ko": "작업"},
@@ -162,6 +162,7 @@ TASKS_TEXT: dict[str, dict[str, str]] = {
     "inbox.empty": {"en": "No mentions. You're all caught up ✨", "ko": "멘션이 없습니다. 모두 확인했어요 ✨"},
     "inbox.unread_n": {"en": "{n} unread", "ko": "읽지 않음 {n}개"},
     "inbox.badge": {"en": "unread mentions in the Inbox", "ko": "알림함에 읽지 않은 멘션"},
+    "inbox.badge_one": {"en": "unread mention in the Inbox", "ko": "알림함에 읽지 않은 멘션"},
     "inbox.badge_zero": {"en": "No unread mentions", "ko": "읽지 않은 멘션 없음"},
     "inbox.in_project": {"en": "in {project}", "ko": "{project}"},
     "inbox.hint": {

@@ -7,7 +7,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from collab_core import validation
 from collab_core.assistant.citations import _CitationStream, clean_citations
+from collab_core.assistant.llm import ChatStream
 from collab_core.assistant.questions import _DEADLINE_Q, _OPEN_Q, _OWNER_Q, strip_ask_prefix
 from collab_core.assistant.values import SETUP_HINT_EN, SETUP_HINT_KO, Answer, Citation, Context, _clip, _fmt_time
 from collab_core.errors import CollabError, LLMError, LLMOutputError, ValidationError
@@ -27,6 +29,7 @@ class Answering:
 
     def ask_question(self, *, actor_id: int | None, project_id: int, question: str) -> Message:
         """Save the question (attributed to the asker) before anything else can fail."""
+        question = validation.query(question, field="question", allow_empty=False)
         _, text = strip_ask_prefix(question)
         if not text.strip():
             raise ValidationError("Ask a question after @ai.", hint="For example: @ai what is still open?")
@@ -34,7 +37,6 @@ class Answering:
             actor_id=actor_id,
             project_id=project_id,
             content=question.strip(),
-            action="ask",
             meta={"assistant": "question"},
         )
 
@@ -73,7 +75,9 @@ class Answering:
             return None
         recent = self.messages.latest(actor_id=actor_id, project_id=project_id, limit=limit)
         answered = {
-            (m.meta or {}).get("question_id") for m in recent if m.role == "assistant" and isinstance(m.meta, dict)
+            m.meta.get("question_id")
+            for m in recent
+            if m.role == "assistant" and isinstance(m.meta, dict) and not m.meta.get("incomplete")
         }
         for m in reversed(recent):
             if (
@@ -95,6 +99,7 @@ class Answering:
         cited: Sequence[int],
         invalid: Sequence[str],
         generated: bool,
+        incomplete: str | None = None,
     ) -> Answer:
         by_id = {m.id: m for m in ctx.messages}
         with self.engine.connect() as conn:
@@ -110,15 +115,9 @@ class Answering:
             "context_ids": sorted(ctx.message_ids),
             "context_tokens": ctx.tokens,
         }
-        saved = self.messages.post(
-            actor_id=actor_id,
-            project_id=question.project_id,
-            content=text,
-            role="assistant",
-            author_id=self.assistant_user_id(),
-            meta=meta,
-            action="ask",
-        )
+        if incomplete:
+            meta["incomplete"] = incomplete  # why it stopped: "length" (cut off) or "content_filter"
+        saved = self.answer_writer.write(actor_id=actor_id, project_id=question.project_id, content=text, meta=meta)
         return Answer(
             question=question,
             message=saved,
@@ -128,6 +127,7 @@ class Answering:
             generated=generated,
             language=ctx.language,
             context=ctx,
+            incomplete=bool(incomplete),
         )
 
     def fallback_text(self, *, actor_id: int | None, project_id: int, ctx: Context) -> tuple[str, list[int]]:
@@ -204,7 +204,9 @@ class AnswerStream:
     """Iterate for the answer's text as it streams; `answer` holds the saved Answer afterwards.
 
     The question is already saved when this exists. An LLMError raised while iterating leaves it
-    saved and unanswered, so `Assistant.answer_stream(question=...)` can retry it.
+    saved and unanswered, so `Assistant.answer_stream(question=...)` can retry it. A reply the model
+    cut off (finish_reason "length") is saved marked incomplete, never as a finished answer, and the
+    question stays open for a retry.
     """
 
     def __init__(self, assistant: Answering, *, actor_id: int | None, question: Message, context: Context) -> None:
@@ -214,6 +216,8 @@ class AnswerStream:
         self.context = context
         self.answer: Answer | None = None
         self.error: LLMError | None = None
+        self._llm_stream: ChatStream | None = None
+        self._cancelled = False
 
     @property
     def generated(self) -> bool:
@@ -222,6 +226,8 @@ class AnswerStream:
     def __iter__(self) -> Iterator[str]:
         a = self.assistant
         ctx = self.context
+        if self._cancelled:
+            return
         if not a.generation_on:
             text, cited = a.fallback_text(actor_id=self.actor_id, project_id=self.question.project_id, ctx=ctx)
             yield text
@@ -238,8 +244,10 @@ class AnswerStream:
         assert a.llm is not None
         filt = _CitationStream(ctx.message_ids)
         shown: list[str] = []
+        llm_stream = a.llm.stream(messages=a.prompt(ctx, project_name=a._project_name(self.question.project_id)))
+        self._llm_stream = llm_stream
         try:
-            for delta in a.llm.stream(messages=a.prompt(ctx, project_name=a._project_name(self.question.project_id))):
+            for delta in llm_stream:
                 out = filt.feed(delta)
                 if out:
                     shown.append(out)
@@ -247,6 +255,8 @@ class AnswerStream:
         except LLMError as exc:
             self.error = exc
             raise
+        if llm_stream.cancelled:
+            return  # the asker gave up: nothing is saved, the question stays open for a retry
         tail = filt.flush()
         if tail:
             shown.append(tail)
@@ -264,4 +274,15 @@ class AnswerStream:
             cited=cited,
             invalid=invalid,
             generated=True,
+            incomplete=llm_stream.finish_reason if llm_stream.truncated else None,
         )
+
+    def cancel(self) -> None:
+        """Stop waiting for the model (from any thread): nothing is saved and the question stays open."""
+        self._cancelled = True
+        if self._llm_stream is not None:
+            self._llm_stream.cancel()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancelled

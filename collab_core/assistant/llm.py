@@ -1,32 +1,30 @@
-"""The one wrapper around the `openai` client: chat (streaming or not), JSON output, token counting.
+"""The one wrapper around the `openai` client: chat (streaming or not) and JSON output.
 
 Works with OpenAI (OPENAI_API_KEY) and any OpenAI-compatible server (OPENAI_BASE_URL: Ollama,
-vLLM, LM Studio). Timeouts and bounded retries come from Settings; every SDK error is mapped to
-one of our LLM* errors whose message says what happened and what to do about it.
+vLLM, LM Studio). One deadline per request (COLLAB_LLM_TIMEOUT) covers every attempt and wait;
+retries are bounded (COLLAB_LLM_MAX_RETRIES). Every SDK error is mapped to one of our LLM* errors
+whose message says what happened and what to do about it; a stream that is cut off
+(finish_reason "length") or breaks mid-answer is told apart from a server that cannot be reached.
 
-Token counting uses tiktoken only when the model is an OpenAI model *and* its encoding file is
-already in tiktoken's local cache: tiktoken would otherwise download it at run time, which an
-offline install cannot do. Without the file we fall back to a conservative offline estimate
-(`TokenCounter.exact` is False then) so budgets never depend on the network.
+Token counting lives in collab_core.assistant.tokens.
 """
 
 from __future__ import annotations
 
-import hashlib
+import contextlib
 import json
 import logging
-import os
 import re
-import tempfile
+import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 import httpx
 import openai
 
+from collab_core.assistant.tokens import ChatMessage, token_counter_for
 from collab_core.errors import (
     LLMAuthError,
     LLMError,
@@ -34,6 +32,7 @@ from collab_core.errors import (
     LLMNotConfiguredError,
     LLMOutputError,
     LLMRateLimitError,
+    LLMStreamBrokenError,
     LLMTimeoutError,
     LLMUnreachableError,
 )
@@ -43,127 +42,6 @@ log = logging.getLogger(__name__)
 
 # Local servers (Ollama, vLLM, LM Studio) accept any key, but the SDK insists on one.
 PLACEHOLDER_KEY = "not-needed"
-
-ChatMessage = dict[str, str]
-
-# -- token counting ------------------------------------------------------------------------------
-
-# tiktoken's public encoding files and their sha256 (tiktoken_ext.openai_public, tiktoken 0.14).
-_ENCODING_FILES = {
-    "o200k_base": (
-        "https://openaipublic.blob.core.windows.net/encodings/o200k_base.tiktoken",
-        "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d",
-    ),
-    "cl100k_base": (
-        "https://openaipublic.blob.core.windows.net/encodings/cl100k_base.tiktoken",
-        "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7",
-    ),
-}
-
-_LATIN_RUN = re.compile(r"[A-Za-z]+")
-_DIGIT_RUN = re.compile(r"[0-9]+")
-_CJK_CHAR = re.compile(r"[\uac00-\ud7a3\u3040-\u30ff\u3400-\u9fff]")
-_ASTRAL = re.compile(r"[\U00010000-\U0010ffff]")
-_SPACE = re.compile(r"\s")
-
-
-@lru_cache(maxsize=65536)
-def estimate_tokens(text: str) -> int:
-    """Offline token estimate, calibrated to err high for BPE tokenisers (o200k/cl100k, Llama, Qwen).
-
-    Latin words cost about one token per four letters, digit runs one per three digits, each Hangul
-    or CJK character one, every other visible symbol (punctuation, emoji) one, astral symbols two;
-    whitespace is folded into the following word.
-    """
-    latin = _LATIN_RUN.findall(text)
-    digits = _DIGIT_RUN.findall(text)
-    cjk = len(_CJK_CHAR.findall(text))
-    astral = len(_ASTRAL.findall(text))
-    letters = sum(map(len, latin)) + sum(map(len, digits))
-    other = len(text) - len(_SPACE.findall(text)) - letters - cjk
-    return sum((len(w) + 3) // 4 for w in latin) + sum((len(d) + 2) // 3 for d in digits) + cjk + other + astral
-
-
-def _tiktoken_cache_path(url: str) -> str | None:
-    """Where tiktoken would cache `url` (same rules as tiktoken.load.read_file_cached)."""
-    if "TIKTOKEN_CACHE_DIR" in os.environ:
-        cache_dir = os.environ["TIKTOKEN_CACHE_DIR"]
-    elif "DATA_GYM_CACHE_DIR" in os.environ:
-        cache_dir = os.environ["DATA_GYM_CACHE_DIR"]
-    else:
-        cache_dir = os.path.join(tempfile.gettempdir(), "data-gym-cache")
-    if not cache_dir:
-        return None
-    return os.path.join(cache_dir, hashlib.sha1(url.encode()).hexdigest())
-
-
-def is_openai_model(model: str) -> bool:
-    """A model name tiktoken knows (gpt-4o, gpt-4.1, o3, gpt-5 ...)."""
-    import tiktoken
-
-    try:
-        return tiktoken.encoding_name_for_model(model) in _ENCODING_FILES
-    except KeyError:
-        return False
-
-
-@lru_cache(maxsize=8)
-def _cached_encoding(name: str) -> Any | None:
-    """The tiktoken encoding when its file is cached and intact; never triggers a download."""
-    url, sha = _ENCODING_FILES[name]
-    path = _tiktoken_cache_path(url)
-    if not path or not os.path.isfile(path):
-        return None
-    try:
-        with open(path, "rb") as fh:
-            if hashlib.sha256(fh.read()).hexdigest() != sha:
-                return None  # tiktoken would delete and re-download it
-        import tiktoken
-
-        return tiktoken.get_encoding(name)
-    except Exception as exc:  # a broken cache means estimating, not failing
-        log.info("tiktoken encoding %s unusable: %s", name, exc)
-        return None
-
-
-@lru_cache(maxsize=65536)
-def _exact_count(encoding: Any, text: str) -> int:
-    return len(encoding.encode(text, disallowed_special=()))
-
-
-class TokenCounter:
-    """Counts tokens for one model: exact with a cached tiktoken encoding, else estimated."""
-
-    def __init__(self, model: str, *, openai_model: bool | None = None) -> None:
-        self.model = model
-        self._encoding = None
-        if openai_model if openai_model is not None else is_openai_model(model):
-            import tiktoken
-
-            self._encoding = _cached_encoding(tiktoken.encoding_name_for_model(model))
-
-    @property
-    def exact(self) -> bool:
-        return self._encoding is not None
-
-    @property
-    def method(self) -> str:
-        """How tokens are counted, for diagnostics and eval output."""
-        return f"tiktoken:{self._encoding.name}" if self._encoding is not None else "estimate"
-
-    def count(self, text: str) -> int:
-        if self._encoding is not None:
-            return _exact_count(self._encoding, text)
-        return estimate_tokens(text)
-
-    def count_messages(self, messages: Sequence[ChatMessage]) -> int:
-        """Tokens of a chat request (content plus a small per-message overhead)."""
-        return sum(self.count(m.get("content", "")) + 4 for m in messages) + 3
-
-
-def token_counter_for(settings: Settings) -> TokenCounter:
-    """The counter for the configured model; a custom base URL means a non-OpenAI model unless tiktoken knows it."""
-    return TokenCounter(settings.llm_model)
 
 
 # -- chat ----------------------------------------------------------------------------------------
@@ -177,6 +55,7 @@ class ChatResult:
     model: str
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
+    finish_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -194,17 +73,20 @@ def _endpoint(settings: Settings) -> str:
     return settings.openai_base_url or "https://api.openai.com/v1"
 
 
+def _timeout_error(settings: Settings) -> LLMTimeoutError:
+    return LLMTimeoutError(
+        f"The language model did not answer within {settings.llm_timeout_s:g} seconds.",
+        hint="Try again; for a slow local model raise COLLAB_LLM_TIMEOUT.",
+    )
+
+
 def map_error(exc: BaseException, settings: Settings) -> LLMError:
     """An SDK/transport error as our error with a message that says what to do."""
     where = _endpoint(settings)
-    timeout = settings.llm_timeout_s
     if isinstance(exc, LLMError):
         return exc
     if isinstance(exc, openai.APITimeoutError | httpx.TimeoutException):
-        return LLMTimeoutError(
-            f"The language model did not answer within {timeout:g} seconds.",
-            hint="Try again; for a slow local model raise COLLAB_LLM_TIMEOUT.",
-        )
+        return _timeout_error(settings)
     if isinstance(exc, openai.APIConnectionError | httpx.TransportError):
         return LLMUnreachableError(
             f"Could not reach the language model server at {where}.",
@@ -253,8 +135,47 @@ def _short(exc: BaseException) -> str:
     return msg if len(msg) <= 200 else msg[:197] + "..."
 
 
+def retry_after(exc: BaseException) -> float | None:
+    """The wait a 429/503 response asks for (retry-after-ms, or Retry-After in seconds or as an HTTP date)."""
+    response = getattr(exc, "response", None)
+    headers = getattr(response, "headers", None)
+    if headers is None:
+        return None
+    ms = headers.get("retry-after-ms")
+    if ms:
+        try:
+            return max(0.0, float(ms) / 1000)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        from email.utils import parsedate_to_datetime
+
+        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+    except (TypeError, ValueError):
+        return None
+
+
+def _retryable(exc: BaseException) -> bool:
+    """Worth another attempt: rate limits (not an empty quota), server errors and refused connections."""
+    if isinstance(exc, openai.RateLimitError):
+        return "insufficient_quota" not in str(getattr(exc, "body", "") or exc)
+    if isinstance(exc, openai.APITimeoutError | httpx.TimeoutException):
+        return False  # the attempt used the whole remaining time
+    if isinstance(exc, openai.InternalServerError | openai.APIConnectionError):
+        return True
+    return isinstance(exc, openai.APIStatusError) and exc.status_code in (408, 409)
+
+
 def build_client(settings: Settings) -> openai.OpenAI:
-    """An OpenAI SDK client from Settings (API key and/or base URL, timeout, bounded retries)."""
+    """An OpenAI SDK client from Settings (API key and/or base URL). Retries are ours (LLM), not the SDK's,
+    so COLLAB_LLM_TIMEOUT bounds the whole wait."""
     if not settings.llm_configured:
         raise LLMNotConfiguredError(
             "No language model is configured, so generation is off.",
@@ -265,7 +186,7 @@ def build_client(settings: Settings) -> openai.OpenAI:
         api_key=settings.openai_api_key or PLACEHOLDER_KEY,
         base_url=settings.openai_base_url or None,
         timeout=httpx.Timeout(t, connect=min(t, 10.0)),
-        max_retries=max(0, int(settings.llm_max_retries)),
+        max_retries=0,
     )
 
 
@@ -292,14 +213,125 @@ def parse_json(text: str) -> Any:
     )
 
 
-class LLM:
-    """Chat with the configured model. Thread-safe (the SDK client is); build once per process."""
+class Deadline:
+    """One request's time limit: every attempt, every wait and every streamed chunk share it."""
 
-    def __init__(self, *, settings: Settings, client: openai.OpenAI | None = None) -> None:
+    def __init__(self, seconds: float, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self.at = clock() + max(0.0, float(seconds))
+
+    def remaining(self) -> float:
+        return self.at - self._clock()
+
+
+class ChatStream:
+    """The text deltas of one streamed answer; afterwards `finish_reason` says how it ended.
+
+    finish_reason "stop" is a finished answer, "length" (or "content_filter") a cut-off one; None
+    after the iteration means the server never said it was done. A stream that breaks after text
+    arrived raises LLMStreamBrokenError, never "could not reach the server". `cancel()` (from any
+    thread) ends the iteration at the next chunk without an error.
+    """
+
+    def __init__(self, llm: LLM, *, kwargs: dict[str, Any], deadline: Deadline) -> None:
+        self._llm = llm
+        self._kwargs = kwargs
+        self.deadline = deadline
+        self.finish_reason: str | None = None
+        self.received = 0  # text deltas so far
+        self._cancel = threading.Event()
+        self._sdk_stream: Any = None
+
+    @property
+    def truncated(self) -> bool:
+        return self.finish_reason in ("length", "content_filter")
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def _open(self) -> Any:
+        return self._llm._with_retries(
+            lambda client: client.chat.completions.create(stream=True, **self._kwargs), self.deadline
+        )
+
+    def _stretch_read_timeout(self) -> None:
+        # httpcore reads the request's timeout on every receive, so each chunk waits at most
+        # what is left of the deadline (not a fresh full timeout per chunk).
+        try:
+            timeouts = self._sdk_stream.response.request.extensions.get("timeout")
+            if isinstance(timeouts, dict):
+                timeouts["read"] = max(0.05, self.deadline.remaining())
+        except AttributeError:
+            pass
+
+    def __iter__(self) -> Iterator[str]:
+        settings = self._llm.settings
+        if self._cancel.is_set():
+            return
+        self._sdk_stream = self._open()
+        try:
+            for chunk in self._sdk_stream:
+                if self._cancel.is_set():
+                    return
+                if self.deadline.remaining() <= 0:
+                    raise _timeout_error(settings)
+                self._stretch_read_timeout()
+                if not chunk.choices:
+                    continue
+                choice = chunk.choices[0]
+                if choice.finish_reason:
+                    self.finish_reason = choice.finish_reason
+                delta = choice.delta.content if choice.delta else None
+                if delta:
+                    self.received += 1
+                    yield delta
+        except LLMError:
+            raise
+        except Exception as exc:
+            if self._cancel.is_set():
+                return
+            err = map_error(exc, settings)
+            if self.received and not isinstance(err, LLMTimeoutError):
+                raise _broken(settings) from exc
+            raise err from exc
+        finally:
+            with contextlib.suppress(Exception):
+                self._sdk_stream.close()
+        if self.finish_reason is None and not self._cancel.is_set():
+            raise _broken(settings)
+
+
+def _broken(settings: Settings) -> LLMStreamBrokenError:
+    return LLMStreamBrokenError(
+        "The connection to the language model dropped in the middle of the answer.",
+        hint="Try again; if it keeps happening, check the server or proxy between us and "
+        f"{_endpoint(settings)} for dropped connections.",
+    )
+
+
+class LLM:
+    """Chat with the configured model. Thread-safe (the SDK client is); build once per process.
+
+    Every call has one deadline, COLLAB_LLM_TIMEOUT seconds, that covers all its attempts and the
+    waits between them (a rate limit's Retry-After is honoured when it fits, else reported).
+    """
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        client: openai.OpenAI | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.settings = settings
         self._client = client
         self.model = settings.llm_model
         self.counter = token_counter_for(settings)
+        self._sleep = sleep
 
     @property
     def configured(self) -> bool:
@@ -320,6 +352,42 @@ class LLM:
             kw["max_tokens"] = max_tokens
         return kw
 
+    def deadline(self) -> Deadline:
+        return Deadline(self.settings.llm_timeout_s)
+
+    def _with_retries(self, call: Callable[[openai.OpenAI], Any], deadline: Deadline) -> Any:
+        """call(client) with each attempt limited to what is left of the deadline; bounded retries."""
+        attempt = 0
+        while True:
+            left = deadline.remaining()
+            if left <= 0.01:
+                raise _timeout_error(self.settings)
+            client = self.client.with_options(timeout=httpx.Timeout(left, connect=min(left, 10.0)), max_retries=0)
+            try:
+                return call(client)
+            except LLMError:
+                raise
+            except openai.BadRequestError:
+                raise  # the caller may rephrase (json mode) before mapping it
+            except Exception as exc:
+                err = map_error(exc, self.settings)
+                attempt += 1
+                if not _retryable(exc) or attempt > max(0, int(self.settings.llm_max_retries)):
+                    raise err from exc
+                wait = retry_after(exc)
+                if wait is None:
+                    wait = min(4.0, 0.25 * 2 ** (attempt - 1))
+                if wait >= deadline.remaining() - 0.05:
+                    if isinstance(err, LLMRateLimitError):
+                        raise LLMRateLimitError(
+                            f"The language model is rate limiting requests and asked us to wait {wait:.0f} s, "
+                            f"longer than the {self.settings.llm_timeout_s:g}-second limit.",
+                            hint="Try again in a minute, or raise COLLAB_LLM_TIMEOUT.",
+                        ) from exc
+                    raise err from exc
+                log.info("LLM attempt %d failed (%s); retrying in %.2f s", attempt, err.code, wait)
+                self._sleep(wait)
+
     def chat(
         self,
         *,
@@ -332,57 +400,43 @@ class LLM:
         kw = self._kwargs(temperature, max_tokens)
         if json_mode:
             kw["response_format"] = {"type": "json_object"}
+        deadline = self.deadline()
+
+        def create(client: openai.OpenAI) -> Any:
+            return client.chat.completions.create(messages=list(messages), **kw)  # type: ignore[arg-type]
+
         try:
-            resp = self.client.chat.completions.create(messages=list(messages), **kw)  # type: ignore[arg-type]
+            resp = self._with_retries(create, deadline)
         except openai.BadRequestError as exc:
             # LM Studio and some vLLM builds reject json_object; ask again and parse the text.
-            if json_mode and "response_format" in str(exc):
-                kw.pop("response_format")
-                try:
-                    resp = self.client.chat.completions.create(messages=list(messages), **kw)  # type: ignore[arg-type]
-                except Exception as exc2:
-                    raise map_error(exc2, self.settings) from exc2
-            else:
+            if not (json_mode and "response_format" in str(exc)):
                 raise map_error(exc, self.settings) from exc
-        except LLMError:
-            raise
-        except Exception as exc:
-            raise map_error(exc, self.settings) from exc
+            kw.pop("response_format")
+            try:
+                resp = self._with_retries(create, deadline)
+            except openai.BadRequestError as exc2:
+                raise map_error(exc2, self.settings) from exc2
         if not resp.choices:
             raise LLMOutputError("The language model returned no answer.", hint="Try again.")
-        text = resp.choices[0].message.content or ""
+        choice = resp.choices[0]
         usage = resp.usage
         return ChatResult(
-            text=text,
+            text=choice.message.content or "",
             model=resp.model or self.model,
             prompt_tokens=usage.prompt_tokens if usage else None,
             completion_tokens=usage.completion_tokens if usage else None,
+            finish_reason=choice.finish_reason,
         )
 
     def stream(
         self, *, messages: Sequence[ChatMessage], temperature: float = 0.2, max_tokens: int | None = None
-    ) -> Iterator[str]:
-        """Text deltas as they arrive; errors (also mid-stream) are raised as LLMError subclasses."""
-        kw = self._kwargs(temperature, max_tokens)
-        try:
-            stream = self.client.chat.completions.create(messages=list(messages), stream=True, **kw)  # type: ignore[arg-type]
-        except LLMError:
-            raise
-        except Exception as exc:
-            raise map_error(exc, self.settings) from exc
-        try:
-            for chunk in stream:
-                if not chunk.choices:
-                    continue
-                delta = chunk.choices[0].delta.content
-                if delta:
-                    yield delta
-        except LLMError:
-            raise
-        except Exception as exc:
-            raise map_error(exc, self.settings) from exc
-        finally:
-            stream.close()
+    ) -> ChatStream:
+        """Text deltas as they arrive (iterate the result); errors, also mid-stream, are LLMError subclasses.
+
+        Nothing is sent until the iteration starts; the deadline starts now.
+        """
+        kw = {**self._kwargs(temperature, max_tokens), "messages": list(messages)}
+        return ChatStream(self, kwargs=kw, deadline=self.deadline())
 
     def chat_json(
         self, *, messages: Sequence[ChatMessage], temperature: float = 0.0, max_tokens: int | None = None

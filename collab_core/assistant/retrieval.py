@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, select
 
 from collab_core.assistant.questions import _HANGUL, _SUMMARY, QueryInfo, _date_bounds, _named_members
-from collab_core.assistant.values import _as_naive
+from collab_core.assistant.values import _as_naive, is_evidence
 from collab_core.memory.query import asks_current_state
 from collab_core.memory.text import STOPWORDS, detect_language, tokenize
 from collab_core.models import Message, SearchHit, TimeFilter
@@ -167,7 +167,7 @@ class Retrieval:
         found: dict[int, Message] = {}
         for weight, items in lists:
             for rank, m in enumerate(items):
-                if m.id in exclude or m.is_deleted:
+                if m.id in exclude or not is_evidence(m):
                     continue
                 scores[m.id] = scores.get(m.id, 0.0) + weight / (k + rank + 1)
                 found[m.id] = m
@@ -184,7 +184,7 @@ class Retrieval:
             with self.engine.connect() as conn:
                 found.update(self.messages.fetch(conn, missing))
         for nid, s in extra.items():
-            if nid in found and not found[nid].is_deleted:
+            if nid in found and is_evidence(found[nid]):
                 scores[nid] = scores.get(nid, 0.0) + s
         ranked = sorted((i for i in scores if i in found), key=lambda i: -scores[i])
         return [(found[i], scores[i]) for i in ranked]

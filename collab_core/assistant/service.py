@@ -10,10 +10,13 @@ from typing import TYPE_CHECKING
 from collab_core.assistant.action_items import ActionItemWork
 from collab_core.assistant.answers import Answering
 from collab_core.assistant.context import ContextBuilding
-from collab_core.assistant.llm import LLM, TokenCounter, token_counter_for
+from collab_core.assistant.grounding import Grounding, GroundingChecker, Source, embedder_pair
+from collab_core.assistant.llm import LLM
 from collab_core.assistant.retrieval import Retrieval
 from collab_core.assistant.summaries import Summaries
-from collab_core.assistant.values import ASSISTANT_DISPLAY_NAME, ASSISTANT_USERNAME
+from collab_core.assistant.tokens import TokenCounter, token_counter_for
+from collab_core.assistant.values import ASSISTANT_DISPLAY_NAME, ASSISTANT_USERNAME, Context
+from collab_core.chat.messages import AnswerWriter
 from collab_core.errors import CollabError, ValidationError
 from collab_core.models import Member
 
@@ -21,6 +24,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from collab_core.chat.messages import MessageService
+    from collab_core.memory.embeddings import Embedder
     from collab_core.memory.search import SearchService
     from collab_core.people.accounts import Accounts
     from collab_core.settings import Settings
@@ -49,6 +53,7 @@ class Assistant(Retrieval, ContextBuilding, Answering, Summaries, ActionItemWork
         meetings: MeetingService | None = None,
         llm: LLM | None = None,
         clock: Clock | None = None,
+        embedder: Embedder | None = None,
     ) -> None:
         self.settings = settings
         self.engine = engine
@@ -61,6 +66,9 @@ class Assistant(Retrieval, ContextBuilding, Answering, Summaries, ActionItemWork
         self.counter: TokenCounter = self.llm.counter if self.llm is not None else token_counter_for(settings)
         self._clock = clock or (lambda: datetime.now(UTC))
         self._assistant_id: int | None = None
+        self.embedder = embedder  # for the grounding check (None: words and specifics only)
+        # Only the assistant writes role=assistant messages, always as its own account.
+        self.answer_writer = AnswerWriter(messages, author=self.assistant_user_id)
 
     @property
     def generation_on(self) -> bool:
@@ -90,3 +98,18 @@ class Assistant(Retrieval, ContextBuilding, Answering, Summaries, ActionItemWork
 
     def _members(self, project_id: int) -> list[Member]:
         return self.accounts.list_members(actor_id=None, project_id=project_id)
+
+    def grounding_checker(self, project_id: int) -> GroundingChecker:
+        """The sentence-support checker for a project (its members' names, the embedder)."""
+        names: dict[str, int] = {}
+        for m in self._members(project_id):
+            for name in (m.display_name, m.username):
+                if name:
+                    names.setdefault(name, m.user_id)
+        embed = embedder_pair(self.embedder) if self.embedder is not None else None
+        return GroundingChecker(names=names, embed=embed)
+
+    def ground(self, *, project_id: int, text: str, ctx: Context) -> Grounding:
+        """Which sentences of an answer rest on the messages they cite (or on the project state)."""
+        sources = {m.id: Source(m.author, m.content) for m in ctx.messages}
+        return self.grounding_checker(project_id).check(text, sources=sources, question=ctx.question, state=ctx.state)

@@ -23,10 +23,12 @@ from collab_core.assistant.values import (
     _fmt_day,
     _fmt_time,
     _period_text,
+    is_evidence,
 )
 from collab_core.errors import NotFoundError, ValidationError
 from collab_core.memory.text import detect_language
 from collab_core.models import Message, TimeFilter
+from collab_core.people.roles import require
 from collab_core.people.visits import Visits, project_visits
 from collab_core.store.schema import memberships
 
@@ -41,6 +43,10 @@ class Summaries:
         stays at the end of the one before, so "since my last visit" covers the time away.
         """
         with self.engine.connect() as conn:
+            # A disabled account, a non-member or the operator (no visits of its own) are refused.
+            if actor_id is None:
+                raise ValidationError("Only a signed-in member has visits.")
+            require(conn, actor_id, project_id, "read")
             row = conn.execute(
                 select(memberships.c.last_seen_at, project_visits.c.user_id, project_visits.c.previous_at)
                 .select_from(memberships)
@@ -73,9 +79,7 @@ class Summaries:
                 break
             items += page.items
             offset += len(page.items)
-        live = [
-            m for m in items if not m.is_deleted and not (m.role == "assistant" and (m.meta or {}).get("assistant"))
-        ]
+        live = [m for m in items if is_evidence(m)]
         return live, first.total
 
     def _select_for_budget(self, msgs: Sequence[Message], budget: int) -> list[Message]:
@@ -92,8 +96,6 @@ class Summaries:
                 r"확정|결정|decid|agreed|deadline|마감|blocker|블로커", m.content, re.I
             ):
                 s += 1.0
-            if m.role == "assistant":
-                s += 0.5
             return s
 
         chosen: list[Message] = []

@@ -90,6 +90,7 @@ class Answer:
     generated: bool
     language: str
     context: Context | None = None
+    incomplete: bool = False  # the model stopped early (cut off): shown and saved as incomplete
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,14 @@ class ActionItems:
     generated: bool
     attempts: int
     language: str
+
+
+def is_evidence(m: Message) -> bool:
+    """What people wrote, the board and meetings count; the assistant's answers and the questions put to it
+    never do (they are output and requests, not facts), nor do removed messages."""
+    if m.is_deleted or m.role == "assistant":
+        return False
+    return not (isinstance(m.meta, dict) and m.meta.get("assistant") == "question")
 
 
 def _cm(m: Message) -> ContextMessage:

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Engine, and_, func, select, update
 
 from collab_core.errors import ValidationError
 from collab_core.models import Message
+from collab_core.store.changes import bump, user_scope
 from collab_core.store.engine import utcnow, write_tx
 from collab_core.store.schema import memberships, mentions, messages, projects, users
 
@@ -50,8 +51,9 @@ class Mention:
         return self.read_at is not None
 
 
-def find_mentions(text: str, members: Sequence[tuple[int, str, str]]) -> list[int]:
-    """User ids mentioned in `text`; members are (user_id, username, display_name)."""
+def mention_spans(text: str, members: Sequence[tuple[int, str, str]]) -> list[tuple[int, int, int]]:
+    """(start, end, user_id) of every @mention in `text`, '@' included; members are (user_id, username,
+    display_name). The chat draws these highlighted; find_mentions() records them."""
     if "@" not in text:
         return []
     names: list[tuple[str, int]] = []
@@ -62,7 +64,7 @@ def find_mentions(text: str, members: Sequence[tuple[int, str, str]]) -> list[in
     # Longest first, so '@Team Member' beats '@Team' and '@민수정' beats '@민수'.
     names.sort(key=lambda n: -len(n[0]))
     folded = text.casefold()
-    found: list[int] = []
+    found: list[tuple[int, int, int]] = []
     for m in _AT.finditer(text):
         start = m.end()
         for name, uid in names:
@@ -71,10 +73,14 @@ def find_mentions(text: str, members: Sequence[tuple[int, str, str]]) -> list[in
             nxt = folded[start + len(name) : start + len(name) + 1]
             if nxt and _ASCII_WORD.match(nxt):
                 continue
-            if uid not in found:
-                found.append(uid)
+            found.append((m.start(), start + len(name), uid))
             break
     return found
+
+
+def find_mentions(text: str, members: Sequence[tuple[int, str, str]]) -> list[int]:
+    """User ids mentioned in `text`; members are (user_id, username, display_name)."""
+    return list(dict.fromkeys(uid for _, _, uid in mention_spans(text, members)))
 
 
 def _excerpt(text: str) -> str:
@@ -115,6 +121,7 @@ class MentionService:
                 for uid in targets
             ],
         )
+        bump(conn, *(user_scope(uid, "inbox") for uid in targets))
         if self.notifier is not None:
             display = dict((uid, disp) for uid, _, disp in members)
             who = ", ".join(display[uid] for uid in targets)
@@ -226,7 +233,12 @@ class MentionService:
             conds.append(mentions.c.project_id == project_id)
         conds.append(mentions.c.read_at.is_(None) if read else mentions.c.read_at.is_not(None))
         with write_tx(self.engine) as conn:
-            return int(conn.execute(update(mentions).where(*conds).values(read_at=utcnow() if read else None)).rowcount)
+            changed = int(
+                conn.execute(update(mentions).where(*conds).values(read_at=utcnow() if read else None)).rowcount
+            )
+            if changed:
+                bump(conn, user_scope(user_id, "inbox"))  # the user's other tabs and the sidebar badge
+            return changed
 
 
 def mention_text(message: Message) -> str | None:

@@ -1,32 +1,33 @@
-"""Messages: post, import, delete (tombstones) and reindex; the reads are in message_queries.
+"""Messages: the doors that write them (people's posts, task/meeting events, the assistant's answers), delete
+(tombstones); import and reindex are in message_import, the reads in message_queries.
 
 Write path: validate -> commit the row and its keyword terms -> index in Mem0 -> mark indexed.
-If indexing fails the row stays (index_state 'failed') and reindex() repairs it later."""
+If indexing fails the row stays (index_state 'failed') and reindex() repairs it later.
+
+Who may write what follows from what is written, never from an argument: people post role=user chat
+messages as themselves ('post', or 'ask' for a question to the assistant); the task and meeting services
+post role=system events of their kind ('task_write', 'meeting_write'); only the AnswerWriter, which the
+Assistant makes for itself, writes role=assistant messages, always as the assistant's account.
+"""
 
 from __future__ import annotations
 
-import contextlib
 import logging
+import threading
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace as _replace
 from datetime import UTC
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, select, update
+from sqlalchemy import Connection, Engine, select, update
 from sqlalchemy.sql import Select
 
+from collab_core import validation
+from collab_core.chat.message_import import MessageImport
 from collab_core.chat.message_queries import MessageQueries
-from collab_core.chat.message_values import (
-    KINDS,
-    ROLES,
-    ImportItem,
-    ImportResult,
-    Progress,
-    passage_text,
-    to_local,
-    to_utc_naive,
-)
+from collab_core.chat.message_values import passage_text, to_local
 from collab_core.errors import NotFoundError, PermissionDeniedError, ValidationError
 from collab_core.memory.index import IndexItem, MemoryIndex
 from collab_core.memory.text import clean_content, index_terms
@@ -35,8 +36,40 @@ from collab_core.people import audit
 from collab_core.people.accounts import Accounts
 from collab_core.people.roles import require
 from collab_core.settings import Settings
+from collab_core.store.changes import bump, project_scope, user_scope
 from collab_core.store.engine import utcnow, write_tx
-from collab_core.store.schema import message_terms, messages, users
+from collab_core.store.schema import mentions, message_terms, messages, users
+
+# The metadata each door accepts (key -> value types); anything else is refused.
+_SCALAR = (str, int, float, bool, type(None))
+USER_META: dict[str, tuple[type, ...]] = {"assistant": (str,)}
+EVENT_META: dict[str, tuple[type, ...]] = {
+    "task_id": (int,),
+    "meeting_id": (int,),
+    "comment_id": (int,),
+    "event": (str,),
+    "from": _SCALAR,
+    "to": _SCALAR,
+    "mention_from": (int,),
+    "summary_source": _SCALAR,
+    "notice": (dict,),  # the structured event the chat draws in the viewer's language (chat.notices)
+}
+ANSWER_META: dict[str, tuple[type, ...]] = {
+    "assistant": (str,),
+    "question_id": (int, type(None)),
+    "citations": (list,),
+    "invalid_citations": (list,),
+    "generated": (bool,),
+    "model": (str, type(None)),
+    "context_ids": (list,),
+    "context_tokens": (int,),
+    "summary": _SCALAR,
+    "period": (dict, list, str, type(None)),
+    "incomplete": (str,),  # why a cut-off answer stopped ("length", "content_filter")
+    "grounding": (dict,),  # sentence support (assistant.grounding)
+}
+# The right each event kind needs.
+EVENT_ACTIONS = {"task": "task_write", "meeting": "meeting_write"}
 
 _COLUMNS = (
     messages.c.id,
@@ -56,7 +89,7 @@ _COLUMNS = (
 log = logging.getLogger(__name__)
 
 
-class MessageService(MessageQueries):
+class MessageService(MessageImport, MessageQueries):
     """All message reads and writes, permission-checked against the acting user."""
 
     def __init__(self, engine: Engine, memory: MemoryIndex, settings: Settings) -> None:
@@ -66,6 +99,30 @@ class MessageService(MessageQueries):
         self.dialect = engine.dialect.name
         self._listeners: list[Callable[[Connection, Message], None]] = []
         self._accounts = Accounts(engine)
+        self._indexer: ThreadPoolExecutor | None = None
+        self._indexer_lock = threading.Lock()
+        self._pending: set[Future[Message]] = set()
+
+    def close(self) -> None:
+        """Finish indexing the messages posted with index_later, then stop the indexing thread."""
+        self.wait_indexed()
+        if self._indexer is not None:
+            self._indexer.shutdown(wait=True)
+            self._indexer = None
+
+    def wait_indexed(self, timeout: float | None = None) -> None:
+        """Wait until every message posted with index_later is indexed (or marked failed)."""
+        for future in list(self._pending):
+            future.exception(timeout=timeout)
+
+    def _index_soon(self, message: Message) -> None:
+        with self._indexer_lock:
+            if self._indexer is None:
+                # One thread: messages are embedded in posting order, never competing with each other.
+                self._indexer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="collab-index")
+            future = self._indexer.submit(self._index_one, message)
+        self._pending.add(future)
+        future.add_done_callback(self._pending.discard)
 
     def on_post(self, listener: Callable[[Connection, Message], None]) -> None:
         """Run `listener(conn, message)` inside the posting transaction (mentions, webhooks)."""
@@ -111,34 +168,97 @@ class MessageService(MessageQueries):
         actor_id: int | None,
         project_id: int,
         content: str,
-        kind: str = "chat",
-        role: str = "user",
-        author_id: int | None = None,
         meta: dict[str, Any] | None = None,
-        action: str = "post",
+        index_later: bool = False,
     ) -> Message:
-        """Save a message by the acting user (or `author_id` for assistant/system messages) and index it."""
-        text = clean_content(content, max_chars=self.settings.max_message_chars)
-        if kind not in KINDS:
-            raise ValidationError(f"Unknown message kind {kind!r}.", hint=f"Use one of: {', '.join(KINDS)}.")
-        if role not in ROLES:
-            raise ValidationError(f"Unknown message role {role!r}.")
-        author = author_id if author_id is not None else actor_id
+        """A person's chat message, by the acting user: role user, kind chat.
+
+        The permission follows from what is posted: a question to the assistant (meta
+        ``{"assistant": "question"}``) needs 'ask', any other message 'post'. Nobody posts as
+        someone else, as the assistant or as a system event through this door.
+
+        With index_later the message returns as soon as it is committed (everyone can see it then) and
+        is indexed on the service's indexing thread: a long message takes seconds to embed, and the
+        person who sent it should not wait for that. Until then it is 'pending'; reindex repairs it
+        if the process stops first.
+        """
+        meta = validation.meta(meta, allowed=USER_META)
+        if meta is not None and meta.get("assistant") != "question":
+            raise ValidationError("A person's message can only be marked as a question to the assistant.")
+        if actor_id is None:
+            raise ValidationError("A message needs an author.", hint="Sign in, or post as a project member.")
+        return self._write(
+            actor_id=actor_id,
+            project_id=project_id,
+            author_id=actor_id,
+            role="user",
+            kind="chat",
+            content=content,
+            meta=meta,
+            action="ask" if meta else "post",
+            index_later=index_later,
+        )
+
+    def post_event(
+        self,
+        *,
+        actor_id: int | None,
+        project_id: int,
+        content: str,
+        kind: str,
+        meta: dict[str, Any] | None = None,
+        author_id: int | None = None,
+    ) -> Message:
+        """A task or meeting event for the timeline (role system), attributed to the acting user.
+
+        The permission is the kind's write right (task: 'task_write', meeting: 'meeting_write').
+        Only the trusted operator (actor_id None) names the author, for changes it makes.
+        """
+        kind = validation.choice(kind, field="event kind", options=EVENT_ACTIONS)
+        meta = validation.meta(meta, allowed=EVENT_META)
+        if actor_id is not None and author_id not in (None, actor_id):
+            raise PermissionDeniedError("You can only post messages as yourself.")
+        author = actor_id if actor_id is not None else author_id
         if author is None:
             raise ValidationError("A message needs an author.")
+        return self._write(
+            actor_id=actor_id,
+            project_id=project_id,
+            author_id=author,
+            role="system",
+            kind=kind,
+            content=content,
+            meta=meta,
+            action=EVENT_ACTIONS[kind],
+        )
+
+    def _write(
+        self,
+        *,
+        actor_id: int | None,
+        project_id: int,
+        author_id: int,
+        role: str,
+        kind: str,
+        content: str,
+        meta: dict[str, Any] | None,
+        action: str,
+        index_later: bool = False,
+    ) -> Message:
+        """Save one message and index it; the public doors above decided role, kind and action."""
+        actor_id = validation.optional_ident(actor_id, field="user id")
+        project_id = validation.ident(project_id, field="project id")
+        author_id = validation.ident(author_id, field="author id")
+        text = clean_content(content, max_chars=self.settings.max_message_chars)
         now = utcnow()
         with write_tx(self.engine) as conn:
             require(conn, actor_id, project_id, action)
-            found = conn.execute(select(users.c.password_hash).where(users.c.id == author)).first()
-            if found is None:
+            if conn.execute(select(users.c.id).where(users.c.id == author_id)).first() is None:
                 raise NotFoundError("Unknown author.")
-            # Speaking for someone else is only for assistant/system messages by accounts nobody signs in to.
-            if actor_id is not None and author != actor_id and (role == "user" or found[0]):
-                raise PermissionDeniedError("You can only post messages as yourself.")
             mid = conn.execute(
                 messages.insert().values(
                     project_id=project_id,
-                    author_id=author,
+                    author_id=author_id,
                     role=role,
                     kind=kind,
                     content=text,
@@ -154,6 +274,10 @@ class MessageService(MessageQueries):
             message = self.fetch(conn, [mid])[mid]
             for listener in self._listeners:
                 listener(conn, message)
+            bump(conn, project_scope(project_id, "messages"))
+        if index_later:
+            self._index_soon(message)
+            return message
         return self._index_one(message)
 
     def _index_one(self, message: Message) -> Message:
@@ -185,162 +309,9 @@ class MessageService(MessageQueries):
             )
         return _replace(message, index_state="indexed")
 
-    def import_items(
-        self,
-        *,
-        project_id: int,
-        items: Sequence[ImportItem],
-        actor_id: int | None = None,
-        batch_size: int = 256,
-        progress: Progress | None = None,
-        index: bool = True,
-    ) -> ImportResult:
-        """Batch import: SQL rows in chunks, embeddings in batches, one vector upsert per chunk.
-
-        Items with an external_id already present in the project are skipped, so re-running an
-        import (or a restore) adds nothing.
-        """
-        for it in items:
-            if it.role not in ROLES:
-                raise ValidationError(f"Unknown message role {it.role!r} in import.")
-            if it.kind not in KINDS:
-                raise ValidationError(f"Unknown message kind {it.kind!r} in import.")
-        cleaned = [
-            (it, "" if it.deleted_at else clean_content(it.content, max_chars=self.settings.max_message_chars))
-            for it in items
-        ]
-        with self.engine.connect() as conn:
-            # Imports set any author and time: an admin-level action ("restore"), never a member's post.
-            require(conn, actor_id, project_id, "restore")
-        bulk = self.memory.bulk_load(project_id, adding=len(cleaned)) if index else contextlib.nullcontext()
-        with bulk:
-            added, skipped, indexed, failed = self._import_chunks(
-                project_id, cleaned, batch_size=batch_size, progress=progress, index=index
-            )
-        return ImportResult(added=added, skipped=skipped, indexed=indexed, failed=failed)
-
-    def _import_chunks(
-        self,
-        project_id: int,
-        cleaned: Sequence[tuple[ImportItem, str]],
-        *,
-        batch_size: int,
-        progress: Progress | None,
-        index: bool,
-    ) -> tuple[int, int, int, int]:
-        added = skipped = indexed = failed = 0
-        done = 0
-        author_ids: dict[str, int] = {}
-        for start in range(0, len(cleaned), batch_size):
-            chunk = cleaned[start : start + batch_size]
-            new: list[tuple[int, str, ImportItem, str]] = []
-            with write_tx(self.engine) as conn:
-                ext_ids = [it.external_id for it, _ in chunk if it.external_id]
-                existing: set[str] = set()
-                if ext_ids:
-                    existing = set(
-                        conn.execute(
-                            select(messages.c.external_id).where(
-                                messages.c.project_id == project_id, messages.c.external_id.in_(ext_ids)
-                            )
-                        ).scalars()
-                    )
-                rows = []
-                for it, text in chunk:
-                    if it.external_id and it.external_id in existing:
-                        skipped += 1
-                        continue
-                    if it.external_id:
-                        existing.add(it.external_id)
-                    for name in (it.author, it.deleted_by):
-                        if name and name not in author_ids:
-                            author_ids[name] = self._accounts.ensure_user(conn, name)
-                    created, offset = to_utc_naive(it.created_at)
-                    rows.append(
-                        dict(
-                            project_id=project_id,
-                            author_id=author_ids[it.author],
-                            role=it.role,
-                            kind=it.kind,
-                            content=text,
-                            char_count=len(text),
-                            created_at=created,
-                            tz_offset_min=offset,
-                            external_id=it.external_id,
-                            meta=it.meta,
-                            index_state="deleted" if it.deleted_at else "pending",
-                            deleted_at=to_utc_naive(it.deleted_at)[0] if it.deleted_at else None,
-                            deleted_by=author_ids[it.deleted_by] if it.deleted_by else None,
-                        )
-                    )
-                    new.append((0, text, it, ""))
-                if rows:
-                    ids = list(
-                        conn.execute(
-                            messages.insert().returning(messages.c.id, sort_by_parameter_order=True), rows
-                        ).scalars()
-                    )
-                    terms = [
-                        {"message_id": mid, "project_id": project_id, "terms": index_terms(row["content"])}
-                        for mid, row in zip(ids, rows, strict=True)
-                        if row["deleted_at"] is None
-                    ]
-                    if terms:
-                        conn.execute(message_terms.insert(), terms)
-                    names = {v: k for k, v in author_ids.items()}
-                    display = dict(
-                        conn.execute(select(users.c.id, users.c.display_name).where(users.c.id.in_(list(names)))).all()
-                    )
-                    new = [
-                        (mid, row["content"], it, display[row["author_id"]])
-                        for mid, row, (_, _, it, _) in zip(ids, rows, new, strict=True)
-                        if row["deleted_at"] is None
-                    ]
-                    added += len(rows)
-            if new and index:
-                ok, bad = self._index_batch(project_id, new)
-                indexed += ok
-                failed += bad
-            done += len(chunk)
-            if progress:
-                progress(done, len(cleaned))
-        return added, skipped, indexed, failed
-
-    def _index_batch(self, project_id: int, new: Sequence[tuple[int, str, ImportItem, str]]) -> tuple[int, int]:
-        items = [
-            IndexItem(
-                project_id=project_id,
-                message_id=mid,
-                author=author,
-                role=it.role,
-                kind=it.kind,
-                text=passage_text(author, text),
-                created_at=it.created_at,
-            )
-            for mid, text, it, author in new
-        ]
-        try:
-            memory_ids = self.memory.add_batch(items)
-        except Exception as exc:
-            log.warning("batch indexing failed: %s", exc)
-            with write_tx(self.engine) as conn:
-                conn.execute(
-                    update(messages)
-                    .where(messages.c.id.in_([m for m, *_ in new]))
-                    .values(index_state="failed", index_error=str(exc)[:500])
-                )
-            return 0, len(new)
-        with write_tx(self.engine) as conn:
-            conn.execute(
-                update(messages)
-                .where(messages.c.id == bindparam("mid"))
-                .values(index_state="indexed", memory_id=bindparam("memid"), index_error=None),
-                [{"mid": m, "memid": mem} for (m, *_), mem in zip(new, memory_ids, strict=True)],
-            )
-        return len(new), 0
-
     def delete(self, *, actor_id: int | None, message_id: int) -> Message:
         """Admins remove a message: content leaves SQL and the index; a tombstone stays in the timeline."""
+        message_id = validation.ident(message_id, field="message id")
         with write_tx(self.engine) as conn:
             row = conn.execute(
                 select(messages.c.project_id, messages.c.memory_id, messages.c.deleted_at).where(
@@ -367,6 +338,8 @@ class MessageService(MessageQueries):
                 )
             )
             conn.execute(message_terms.delete().where(message_terms.c.message_id == message_id))
+            mentioned = conn.execute(select(mentions.c.user_id).where(mentions.c.message_id == message_id)).scalars()
+            bump(conn, project_scope(project_id, "messages"), *(user_scope(u, "inbox") for u in mentioned))
             audit.record(
                 conn, actor_id=actor_id, action="message.delete", project_id=project_id, target=f"message {message_id}"
             )
@@ -378,64 +351,25 @@ class MessageService(MessageQueries):
                 log.warning("removing memory %s failed: %s", memory_id, exc)
         return message
 
-    def reindex(
-        self, *, project_id: int | None = None, full: bool = False, progress: Progress | None = None
-    ) -> ImportResult:
-        """Rebuild the memory index from SQL: everything (full) or only unindexed/failed messages."""
-        with self.engine.connect() as conn:
-            q = select(messages.c.project_id).distinct()
-            if project_id is not None:
-                q = q.where(messages.c.project_id == project_id)
-            project_ids = list(conn.execute(q).scalars())
-        total_ok = total_bad = 0
-        for pid in project_ids:
-            if full:
-                self.memory.drop_project(pid)
-                with write_tx(self.engine) as conn:
-                    conn.execute(
-                        update(messages)
-                        .where(messages.c.project_id == pid, messages.c.deleted_at.is_(None))
-                        .values(index_state="pending", memory_id=None)
-                    )
-            with self.engine.connect() as conn:
-                rows = (
-                    conn.execute(
-                        self._select()
-                        .where(
-                            messages.c.project_id == pid,
-                            messages.c.deleted_at.is_(None),
-                            messages.c.index_state.in_(("pending", "failed")),
-                        )
-                        .order_by(messages.c.id)
-                    )
-                    .mappings()
-                    .all()
-                )
-            todo = [self._row(r) for r in rows]
-            # Also rebuilds a missing vector index (pgvector), even with nothing left to index.
-            with self.memory.bulk_load(pid, adding=len(todo)):
-                for start in range(0, len(todo), 256):
-                    chunk = todo[start : start + 256]
-                    ok, bad = self._index_batch(
-                        pid,
-                        [
-                            (
-                                m.id,
-                                m.content,
-                                ImportItem(
-                                    author=m.author,
-                                    content=m.content,
-                                    created_at=m.created_at,
-                                    role=m.role,
-                                    kind=m.kind,
-                                ),
-                                m.author,
-                            )
-                            for m in chunk
-                        ],
-                    )
-                    total_ok += ok
-                    total_bad += bad
-                    if progress:
-                        progress(start + len(chunk), len(todo))
-        return ImportResult(added=0, skipped=0, indexed=total_ok, failed=total_bad)
+
+class AnswerWriter:
+    """The one writer of role=assistant messages. The Assistant makes its own and keeps it; the author is
+    always the assistant's account (``author`` returns its id), the right is the asker's 'ask'."""
+
+    def __init__(self, messages_: MessageService, *, author: Callable[[], int]) -> None:
+        self._messages = messages_
+        self._author = author
+
+    def write(self, *, actor_id: int | None, project_id: int, content: str, meta: dict[str, Any]) -> Message:
+        """Save an answer (or summary) by the assistant in the project."""
+        meta = validation.meta(meta, allowed=ANSWER_META)
+        return self._messages._write(
+            actor_id=actor_id,
+            project_id=project_id,
+            author_id=self._author(),
+            role="assistant",
+            kind="chat",
+            content=content,
+            meta=meta,
+            action="ask",
+        )

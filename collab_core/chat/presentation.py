@@ -2,8 +2,9 @@
 avatars, times in the viewer's timezone, and the CSV of a listing.
 
 Safety rule: message content never reaches the browser as HTML. Chat text goes through
-safe_markdown() (markdown stays, raw HTML and math are shown as typed); search snippets and names go
-through escape_markdown(), which neutralises every markdown character, before terms are marked.
+safe_markdown() (markdown stays, raw HTML and math are shown as typed); model output goes through
+safe_model_markdown() (also no images, no active links); search snippets and names go through
+escape_markdown(), which neutralises every markdown character, before terms are marked.
 """
 
 from __future__ import annotations
@@ -166,6 +167,127 @@ def safe_markdown(text: str) -> str:
     if fence is not None:
         out.append(fence)  # close an unterminated fence so it cannot swallow what follows
     return "\n".join(out)
+
+
+# Model output may carry instructions injected through project text: an image whose URL holds
+# context (`![x](http://host/?d=...)`) would make every viewer's browser send it there. So model
+# text keeps its markdown but never an image or an active link: both become their words with the
+# address beside them as inline code (code never links, never loads).
+_IMAGE = re.compile(r"!\[([^\]\n]*)\]\(\s*<?([^)\s>]*)>?(?:\s+[\"'(][^)]*)?\)")
+_LINK = re.compile(r"\[([^\]\n]+)\]\(\s*<?([^)\s>]*)>?(?:\s+[\"'(][^)]*)?\)")
+_REF_DEF = re.compile(r"^( {0,3})\[([^\]\n]+)\]:\s*(\S+).*$", re.M)
+_REF_USE = re.compile(r"!?\[([^\]\n]+)\]\[([^\]\n]*)\]")
+_BARE_URL = re.compile(r"(?<![\w`/])((?:https?|ftp)://[^\s<>`)\]]+|www\.[^\s<>`)\]]+)", re.I)
+
+
+def _address(url: str) -> str:
+    url = url.replace("`", "")
+    return f"`{url}`" if url else ""
+
+
+def _bare(url: str) -> str:
+    tail = len(url) - len(url.rstrip(".,;:!?"))
+    return _address(url[: len(url) - tail]) + url[len(url) - tail :]
+
+
+def _inert_prose(text: str) -> str:
+    """Images and links of one prose stretch as plain words plus their address in code."""
+    out: list[str] = []
+    pos = 0
+    # Bare URLs are turned into code first, then the link/image forms (whose URLs sit inside them).
+    for m in _CODE_SPAN.finditer(text):
+        out.append(_inert_piece(text[pos : m.start()]))
+        out.append(m.group(0))
+        pos = m.end()
+    out.append(_inert_piece(text[pos:]))
+    return "".join(out)
+
+
+def _inert_piece(text: str) -> str:
+    marks: list[str] = []
+
+    def keep(s: str) -> str:
+        marks.append(s)
+        return f"\x00{len(marks) - 1}\x00"
+
+    text = _IMAGE.sub(lambda m: keep(f"[{m.group(1) or 'image'}] ({_address(m.group(2))})"), text)
+    text = _LINK.sub(lambda m: keep(f"{m.group(1)} ({_address(m.group(2))})"), text)
+    text = _REF_DEF.sub(lambda m: keep(f"{m.group(1)}\\[{m.group(2)}\\]: {_address(m.group(3))}"), text)
+    text = _REF_USE.sub(lambda m: keep(f"\\[{m.group(1)}\\]\\[{m.group(2)}\\]"), text)
+    text = _BARE_URL.sub(lambda m: keep(_bare(m.group(1))), text)
+    return re.sub(r"\x00(\d+)\x00", lambda m: marks[int(m.group(1))], text)
+
+
+def safe_model_markdown(text: str) -> str:
+    """Model output as inert markdown: safe_markdown's rules plus no images and no active links
+    (each shown as its text with the address as plain code); nothing is fetched from anywhere."""
+    lines = text.replace("\x00", "").split("\n")
+    out: list[str] = []
+    prose: list[str] = []
+    fence: str | None = None
+    for line in lines:
+        m = _FENCE.match(line)
+        if fence is None and not m:
+            prose.append(line)
+            continue
+        if prose:
+            out.append(_inert_prose("\n".join(prose)))
+            prose = []
+        out.append(line)
+        if fence is None:
+            fence = m.group(1)[0] * len(m.group(1)) if m else None
+        elif m and m.group(1).startswith(fence) and line.strip() == m.group(1):
+            fence = None
+    if prose:
+        out.append(_inert_prose("\n".join(prose)))
+    return safe_markdown("\n".join(out))
+
+
+_SLOT = re.compile("\ue000(\\d+)\ue001")
+
+
+def _code_ranges(text: str) -> list[tuple[int, int]]:
+    """Where `text` is code (fenced blocks, inline code spans): mentions there stay as typed."""
+    ranges: list[tuple[int, int]] = []
+    pos, fence, fence_start = 0, None, 0
+    prose_start = 0
+    for line in text.split("\n"):
+        m = _FENCE.match(line)
+        if fence is None and m:
+            ranges.extend(
+                (prose_start + a.start(), prose_start + a.end()) for a in _CODE_SPAN.finditer(text[prose_start:pos])
+            )
+            fence, fence_start = m.group(1)[0] * len(m.group(1)), pos
+        elif fence is not None and m and m.group(1).startswith(fence) and line.strip() == m.group(1):
+            ranges.append((fence_start, pos + len(line)))
+            fence, prose_start = None, pos + len(line)
+        pos += len(line) + 1
+    if fence is not None:
+        ranges.append((fence_start, len(text)))
+    else:
+        ranges.extend((prose_start + a.start(), prose_start + a.end()) for a in _CODE_SPAN.finditer(text[prose_start:]))
+    return ranges
+
+
+def mention_markdown(text: str, spans: Sequence[tuple[int, int, int]], *, me: int | None = None) -> str:
+    """safe_markdown(text) with each @mention (spans from chat.mentions.mention_spans) highlighted:
+    mentions of `me` bold on orange, others on blue. Mentions inside code stay as typed."""
+    text = text.replace("\ue000", "").replace("\ue001", "")
+    if not spans:
+        return safe_markdown(text)
+    code = _code_ranges(text)
+    marks: list[str] = []
+    out: list[str] = []
+    pos = 0
+    for start, end, uid in sorted(spans):
+        if start < pos or any(a <= start < b for a, b in code):
+            continue
+        name = escape_markdown(text[start:end])
+        marks.append(f":orange-background[**{name}**]" if uid == me else f":blue-background[{name}]")
+        out.append(text[pos:start] + f"\ue000{len(marks) - 1}\ue001")
+        pos = end
+    out.append(text[pos:])
+    return _SLOT.sub(lambda m: marks[int(m.group(1))], safe_markdown("".join(out)))
 
 
 def _term_spans(text: str, terms: Iterable[str]) -> list[tuple[int, int]]:

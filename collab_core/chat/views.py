@@ -1,6 +1,7 @@
 """Read models the pages show, composed from MessageService queries (no streamlit here).
 
 chat_window: the newest N pages of a project's chat for the live chat view.
+message_runs: consecutive messages by one person within a few minutes, drawn under one header.
 author_groups: the grouped-by-author timeline (counts plus each author's newest messages).
 """
 
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, tzinfo
+from datetime import date, timedelta, tzinfo
 
 from sqlalchemy import func, select
 
@@ -19,6 +20,8 @@ from collab_core.models import AuthorGroup, Message, TimeFilter
 from collab_core.store.schema import messages as messages_table
 
 CHAT_PAGE = 50
+# Messages by one person closer together than this share one header (as in Slack).
+RUN_GAP = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,47 @@ def day_breaks(items: Sequence[Message], tz: tzinfo) -> Iterator[tuple[date | No
         day = local_time(m.created_at, tz).date()
         yield (day if day != current else None), m
         current = day
+
+
+@dataclass(frozen=True)
+class MessageRun:
+    """Consecutive messages by one author shown under one header; `day` is set when the run starts a new
+    local day (the day heading goes above it)."""
+
+    day: date | None
+    messages: tuple[Message, ...]
+
+    @property
+    def first(self) -> Message:
+        return self.messages[0]
+
+
+def _joins(prev: Message, m: Message, gap: timedelta) -> bool:
+    # Chat with chat, a notice with notices of the same kind: a task move never hides under a chat header.
+    return (
+        prev.author_id == m.author_id
+        and prev.role == m.role
+        and prev.kind == m.kind
+        and timedelta(0) <= m.created_at - prev.created_at <= gap
+    )
+
+
+def message_runs(items: Sequence[Message], tz: tzinfo, *, gap: timedelta = RUN_GAP) -> list[MessageRun]:
+    """The messages (oldest first) as runs: a new run at a new author, role or kind, a new local day, or
+    after `gap` without a message from that author."""
+    runs: list[MessageRun] = []
+    current: list[Message] = []
+    start_day: date | None = None
+    for day, m in day_breaks(items, tz):
+        if current and (day is not None or not _joins(current[-1], m, gap)):
+            runs.append(MessageRun(start_day, tuple(current)))
+            current, start_day = [], None
+        if not current:
+            start_day = day
+        current.append(m)
+    if current:
+        runs.append(MessageRun(start_day, tuple(current)))
+    return runs
 
 
 @dataclass(frozen=True)

@@ -96,7 +96,8 @@ def _user(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         hub.close()
     rows = [{**_user_payload(a.user), "sign_in": a.sign_in, "locked": a.locked} for a in accounts]
-    human = "\n".join(
+    header = f"{'ID':>4}  {'USERNAME':<24} {'SIGN-IN':<8} FLAGS\n" if rows else ""
+    human = header + "\n".join(
         f"{r['id']:>4}  {r['username']:<24} {r['sign_in']:<8}"
         + (" admin" if r["system_admin"] else "")
         + (" disabled" if r["disabled"] else "")

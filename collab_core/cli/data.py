@@ -91,7 +91,7 @@ def _restore(args: argparse.Namespace, settings: Settings) -> int:
     hub = open_hub(settings)
     bar = Progress(not args.json, "restore")
     try:
-        report = restore_backup(hub, raw, actor_id=None, progress=bar)
+        report = restore_backup(hub, raw, actor_id=None, progress=bar, link_accounts=args.link_accounts)
     finally:
         bar.close()
         hub.close()
@@ -133,10 +133,17 @@ def _reindex(args: argparse.Namespace, settings: Settings) -> int:
     try:
         pid = project_id(hub, args.project) if args.project else None
         result = hub.messages.reindex(project_id=pid, full=args.full, progress=bar)
+        # Commitments, decisions, proposals and the radar are rebuilt from SQL too (answers are kept).
+        rebuilt = hub.insights.rebuild(project_id=pid)
     finally:
         bar.close()
         hub.close()
-    emit(args, result.__dict__, f"Indexed {result.indexed} messages, {result.failed} failed.")
+    out = result.__dict__ | {"insight_projects": len(rebuilt)}
+    emit(
+        args,
+        out,
+        f"Indexed {result.indexed} messages, {result.failed} failed; insights of {len(rebuilt)} project(s) rebuilt.",
+    )
     return 0 if result.failed == 0 else 1
 
 
@@ -169,6 +176,12 @@ def add_parsers(_sub: Any, add: AddParser) -> None:
     p.add_argument("-o", "--output", default="-", help="output file (default stdout)")
     p = add("restore", "restore a JSON backup (idempotent) and rebuild the memory index")
     p.add_argument("backup", help="BACKUP.json or - for stdin")
+    p.add_argument(
+        "--link-accounts",
+        action="store_true",
+        help="match the backup's authors and members to existing accounts of the same username "
+        "(default: keep them as import-only authors, never speaking for a real account)",
+    )
     p = add("search", "hybrid search in a project")
     p.add_argument("query")
     p.add_argument("--project", required=True)

@@ -12,6 +12,11 @@ from collab_core.settings import Settings
 @command("eval")
 def _eval(args: argparse.Namespace, settings: Settings) -> int:
     ks = [int(k) for k in args.k.split(",") if k.strip()]
+    if args.insights:
+        from collab_core.evals.insights import evaluate_insights
+
+        emit(args, evaluate_insights(args.datasets, settings=settings), None)
+        return 0
     if args.assistant_context:
         from collab_core.evals.assistant_context import evaluate_context
 
@@ -57,6 +62,19 @@ def add_parsers(_sub: Any, add: AddParser) -> None:
     p.add_argument("datasets", nargs="+", help="DATASET.json files")
     p.add_argument("--k", default="5,10,20", help="cut-offs, comma separated (default 5,10,20)")
     p.add_argument("--assistant-context", action="store_true", help="measure the assistant's context instead")
+    p.add_argument(
+        "--insights",
+        action="store_true",
+        help=(
+            "score commitments, decisions, board proposals, risks and assignment on insight datasets "
+            "(insight_eval_*.json), each replayed through the service in a fresh data dir as of its 'now'. "
+            "Matching: a commitment or decision matches a label on the same source message; a proposal on the "
+            "same task and target status; due/status accuracy over matched commitments, supersession accuracy "
+            "over matched decisions; a risk matches a label of the same kind on the same task (person-level "
+            "kinds: same person; decision conflicts: overlapping evidence), one to one; hit@k: an expected or "
+            "acceptable person among the top k suggestions"
+        ),
+    )
     p = add("bench", "benchmark ingest, post, search, timeline and contributions in a temporary data dir")
     p.add_argument("--messages", type=int, default=10_000, help="number of messages (default 10000)")
     p.add_argument("--database-url", help="run against this database instead of a temporary SQLite file")

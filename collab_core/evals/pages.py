@@ -15,14 +15,14 @@ from typing import Any
 
 from collab_core.errors import CollabError
 
-APP_ROOT = Path(__file__).resolve().parents[2]  # the checkout: app.py, pages/, ui/ beside collab_core/
+APP_ROOT = Path(__file__).resolve().parents[2]  # the checkout: app.py, app_pages/, ui/ beside collab_core/
 MODULE = "ui.pages_bench"
 
 
 def run_pages_bench(*, messages: int, pages: str | None = None, runs: int | None = None) -> dict[str, Any]:
     """Rerun timings of the app's pages on generated data (see ui/pages_bench.py)."""
     if not (APP_ROOT / "ui" / "pages_bench.py").is_file():
-        raise CollabError("The page bench needs the app's files (ui/, pages/) beside collab_core.")
+        raise CollabError("The page bench needs the app's files (ui/, app_pages/) beside collab_core.")
     cmd = [sys.executable, "-m", MODULE, "--messages", str(messages), "--json"]
     if pages:
         cmd += ["--pages", pages]

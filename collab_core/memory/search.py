@@ -26,7 +26,6 @@ CANDIDATES = 200  # per side; person/date re-ranking looks this deep
 FUSION_DEPTH = 100  # ranks of each side that enter the main fusion
 SUBSET_WEIGHT = 1.0
 SAID_WEIGHT = 2.0
-RECAP_BOOST = 0.5
 NEIGHBOUR_TOP = 30
 NEIGHBOUR_SHARE = 0.3
 # Weight of the other-language semantic slot. Measured on team_eval_dev recall@10: 1.0 -> 0.783,
@@ -109,8 +108,13 @@ class SearchService:
         query: str,
         limit: int = 20,
         filters: TimeFilter = TimeFilter(),
+        include_ai: bool = False,
     ) -> list[SearchHit]:
-        """Top `limit` messages for the query, best first."""
+        """Top `limit` messages for the query, best first.
+
+        The assistant's answers are output, not what people wrote: they are left out unless
+        `include_ai` asks for them, and then they rank like any message (never boosted).
+        """
         query = (query or "").strip()
         if not query:
             return []
@@ -140,6 +144,8 @@ class SearchService:
 
         def usable(m: Message | None) -> bool:
             if m is None or m.project_id != project_id or m.is_deleted or not _passes(m, filters):
+                return False
+            if m.role == "assistant" and not include_ai:
                 return False
             return window is None or not window.strict or window.contains(m.created_at.date())
 
@@ -173,11 +179,6 @@ class SearchService:
             sub = _rrf(*([r for r in side if keep(found[r.message_id])] for side in (kw, sem)))
             for mid, v in sub.items():
                 fused[mid] = fused.get(mid, 0.0) + weight * v
-        # Assistant messages are recaps of decisions and owners: one of them answers many questions.
-        for mid in fused:
-            if found[mid].role == "assistant":
-                fused[mid] *= 1.0 + RECAP_BOOST
-
         # Conversation context: the answer to a matching question is usually the next message, and a
         # matching answer needs the message it replies to, so each top hit lends its neighbours a share of
         # its score. A neighbour found only this way reports the side that found its neighbour.

@@ -13,12 +13,11 @@ from functools import lru_cache
 
 import snowballstemmer
 
+from collab_core import validation
 from collab_core.errors import ValidationError
+from collab_core.validation import normalize_text
 
 MAX_MESSAGE_CHARS = 8000
-
-# C0/C1 control characters except tab and newline; carriage returns are normalised to newlines first.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
@@ -33,11 +32,15 @@ def detect_language(text: str) -> str:
 
 
 def clean_content(content: object, *, max_chars: int = MAX_MESSAGE_CHARS) -> str:
-    """Validate and clean a message body; raise ValidationError with the rule that failed."""
+    """Validate and clean a message body (the text rule of collab_core.validation); ValidationError says which rule failed."""
     if not isinstance(content, str):
         raise ValidationError("A message must be text.")
-    text = content.replace("\r\n", "\n").replace("\r", "\n")
-    text = _CONTROL.sub("", text)
+    if len(content) > max_chars * 4 + 64:  # refused before any work on a huge value
+        raise ValidationError(
+            f"A message can be at most {max_chars:,} characters; this one has {len(content):,}.",
+            hint="Split it into several messages or attach a summary.",
+        )
+    text = normalize_text(content)
     if not text.strip():
         raise ValidationError("A message cannot be empty.", hint="Type something before sending.")
     if len(text) > max_chars:
@@ -49,16 +52,8 @@ def clean_content(content: object, *, max_chars: int = MAX_MESSAGE_CHARS) -> str
 
 
 def clean_name(value: object, *, what: str, max_chars: int = 64) -> str:
-    """Validate a short single-line name (user, project): trimmed, no control characters."""
-    if not isinstance(value, str):
-        raise ValidationError(f"The {what} must be text.")
-    text = _CONTROL.sub("", value.replace("\n", " ").replace("\r", " ").replace("\t", " ")).strip()
-    text = re.sub(r"\s+", " ", text)
-    if not text:
-        raise ValidationError(f"The {what} cannot be empty.")
-    if len(text) > max_chars:
-        raise ValidationError(f"The {what} can be at most {max_chars} characters.")
-    return text
+    """Validate a short single-line name (user, project): the name rule of collab_core.validation."""
+    return validation.name(value, field=what, max_chars=max_chars)
 
 
 def _is_cjk(ch: str) -> bool:

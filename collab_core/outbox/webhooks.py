@@ -10,7 +10,9 @@ request that timed out on our side is retried even if the receiver got it.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
+import socket
 import threading
 import time
 from collections.abc import Sequence
@@ -55,8 +57,37 @@ class Delivery:
     created_at: datetime
 
 
-def validate_webhook_url(url: object) -> str | None:
-    """An http(s) URL, or None for 'no webhook'."""
+def private_target(host: str, *, resolve: bool) -> str | None:
+    """The private, loopback, link-local or otherwise internal address the host is or resolves to, if any.
+
+    A literal address is checked as written; a name is resolved when `resolve` (a name that does not
+    resolve is left to the delivery, which checks again right before sending)."""
+    name = host.strip("[]")
+    try:
+        addresses = [ipaddress.ip_address(name)]
+    except ValueError:
+        if name.casefold().rstrip(".") in ("localhost", "localhost.localdomain") or name.endswith(".localhost"):
+            return name
+        if not resolve:
+            return None
+        try:
+            infos = socket.getaddrinfo(name, None, proto=socket.IPPROTO_TCP)
+        except (OSError, UnicodeError):
+            return None
+        addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
+    for address in addresses:
+        mapped = getattr(address, "ipv4_mapped", None) or address
+        if not mapped.is_global or mapped.is_multicast:
+            return str(address)
+    return None
+
+
+def validate_webhook_url(url: object, *, allow_private: bool = False) -> str | None:
+    """An http(s) URL to a public host, or None for 'no webhook'.
+
+    Private, loopback and link-local targets (127.0.0.1, [::1], 10/8, 169.254/16, localhost...) are
+    refused unless the operator allows them (COLLAB_WEBHOOK_ALLOW_PRIVATE): otherwise an admin could
+    make the server call internal services."""
     if url is None:
         return None
     if not isinstance(url, str):
@@ -72,6 +103,18 @@ def validate_webhook_url(url: object) -> str | None:
         )
     if len(value) > 2000:
         raise ValidationError("The webhook URL is too long.")
+    if not allow_private:
+        try:
+            host = parts.hostname or ""
+        except ValueError:
+            host = ""
+        blocked = private_target(host, resolve=True) if host else "?"
+        if blocked:
+            raise ValidationError(
+                f"The webhook URL points at a private or local address ({blocked}).",
+                hint="Use the public address of the chat service; an operator can allow private targets with "
+                "COLLAB_WEBHOOK_ALLOW_PRIVATE=1.",
+            )
     return value
 
 
@@ -105,7 +148,7 @@ class Notifier:
 
     def set_webhook(self, *, actor_id: int | None, project_id: int, url: str | None) -> str | None:
         """Set (or clear with None/"") the project's webhook; admins only."""
-        value = validate_webhook_url(url)
+        value = validate_webhook_url(url, allow_private=self.settings.webhook_allow_private)
         with write_tx(self.engine) as conn:
             require(conn, actor_id, project_id, "set_webhook")
             conn.execute(update(projects).where(projects.c.id == project_id).values(webhook_url=value))
@@ -338,6 +381,12 @@ class Notifier:
         if not url:
             self._finish(delivery_id, status="skipped", attempts=attempts, error="no webhook configured any more")
             return
+        if not self.settings.webhook_allow_private:
+            # Checked again at sending time: the name may resolve to an internal address by now.
+            blocked = private_target(urlsplit(url).hostname or "", resolve=True)
+            if blocked:
+                self._finish(delivery_id, status="failed", attempts=attempts, error=f"refused private target {blocked}")
+                return
         error: str | None = None
         for attempt in range(self.max_attempts):
             if attempt:

@@ -8,14 +8,21 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.exc import IntegrityError
 
+from collab_core import validation
 from collab_core.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from collab_core.memory.text import clean_name
 from collab_core.models import Member, Project, User
 from collab_core.people import audit
 from collab_core.people.roles import ROLES, require
+from collab_core.store.changes import bump, user_scope
 from collab_core.store.engine import utcnow, write_tx
 from collab_core.store.schema import memberships, projects, users
+from collab_core.validation import look_alike_key
 
+# Accounts the system itself speaks through (the assistant's): never an import target.
+BUILT_IN = frozenset({"assistant", "ai-assistant", "ai-assistant-bot"})
+# The name the assistant's messages carry; nobody else may be called anything that looks like it.
+ASSISTANT_NAME = "AI Assistant"
 _USERNAME = re.compile(r"^[^\W][\w.\-]{0,31}$", re.UNICODE)
 
 
@@ -94,6 +101,70 @@ class Accounts:
             raise ConflictError(f"The username {name!r} is taken.") from exc
         return _user(row)
 
+    def import_author(self, conn: Connection, name: str) -> int:
+        """The import-only account for an author named in an import or backup, created when missing.
+
+        Never a person's account: when the name belongs to an account someone signs in to (a password
+        or SSO), a system admin, or the assistant, the author gets an import-only account of its own
+        (``name.import``, shown as "name (import)"), so nothing imported can speak for a real account.
+        """
+        base = validate_username(name)
+        candidates = [base] + [
+            f"{base[: 32 - len(sfx)]}{sfx}" for sfx in (".import", *[f".import{n}" for n in range(2, 10)])
+        ]
+        for i, candidate in enumerate(candidates):
+            row = (
+                conn.execute(
+                    select(users.c.id, users.c.password_hash, users.c.is_system_admin).where(
+                        users.c.username_key == username_key(candidate)
+                    )
+                )
+                .mappings()
+                .first()
+            )
+            if row is None:
+                display = base if i == 0 else f"{base} (import)"
+                return self.create_user(username=candidate, display_name=display, conn=conn).id
+            if not row["password_hash"] and not row["is_system_admin"] and username_key(candidate) not in BUILT_IN:
+                return int(row["id"])
+        raise ConflictError(f"No free import-only name for the author {base!r}.")
+
+    def is_import_only(self, conn: Connection, user_id: int) -> bool:
+        """Whether an account exists only as an imported author (nobody signs in to it)."""
+        row = conn.execute(
+            select(users.c.password_hash, users.c.is_system_admin, users.c.username_key).where(users.c.id == user_id)
+        ).first()
+        return row is not None and not row[0] and not row[1] and row[2] not in BUILT_IN
+
+    def check_display_name(self, conn: Connection, display: str, *, username: str) -> str:
+        """A person's display name, refused when it looks like the assistant's or another person's name
+        (the same letters up to case, spacing or invisible characters)."""
+        shown = validation.name(display, field="display name", max_chars=128)
+        own = {look_alike_key(username)}
+        taken = self.protected_name_keys(conn, except_username=username)
+        key = look_alike_key(shown)
+        if (key in taken and key not in own) or key == look_alike_key(ASSISTANT_NAME):
+            raise ConflictError(
+                f"The display name {shown!r} looks like someone else's.",
+                hint="Choose a name others can tell apart (add a family name or initial).",
+            )
+        return shown
+
+    def protected_name_keys(self, conn: Connection, *, except_username: str | None = None) -> set[str]:
+        """Look-alike keys of the names of accounts that speak for someone (people, admins, the assistant)."""
+        q = select(users.c.username, users.c.display_name, users.c.username_key).where(
+            (users.c.password_hash.is_not(None))
+            | (users.c.is_system_admin.is_(True))
+            | (users.c.username_key.in_(sorted(BUILT_IN)))
+        )
+        if except_username is not None:
+            q = q.where(users.c.username_key != username_key(except_username))
+        rows = conn.execute(q).all()
+        keys = {look_alike_key(ASSISTANT_NAME)}
+        for username, display, _ in rows:
+            keys.update((look_alike_key(username), look_alike_key(display)))
+        return keys
+
     def ensure_user(self, conn: Connection, name: str) -> int:
         """Id of the user with this name, creating a password-less account when missing."""
         key = username_key(name)
@@ -142,6 +213,7 @@ class Accounts:
                     conn.execute(
                         memberships.insert().values(project_id=pid, user_id=actor_id, role="owner", joined_at=now)
                     )
+                    bump(conn, user_scope(actor_id, "projects"))  # the creator's other open pages
                 audit.record(conn, actor_id=actor_id, action="project.create", project_id=pid, target=pname)
                 row = conn.execute(select(projects).where(projects.c.id == pid)).mappings().one()
         except IntegrityError as exc:
@@ -242,6 +314,7 @@ class Accounts:
                     .where(memberships.c.project_id == project_id, memberships.c.user_id == user_id)
                     .values(role=role)
                 )
+            bump(conn, user_scope(user_id, "projects"))  # their open pages show the project (or new role)
             audit.record(
                 conn,
                 actor_id=actor_id,
@@ -268,6 +341,7 @@ class Accounts:
             conn.execute(
                 memberships.delete().where(memberships.c.project_id == project_id, memberships.c.user_id == user_id)
             )
+            bump(conn, user_scope(user_id, "projects"))
             name = conn.execute(select(users.c.username).where(users.c.id == user_id)).scalar_one()
             audit.record(conn, actor_id=actor_id, action="member.remove", project_id=project_id, target=name)
 

@@ -48,7 +48,9 @@ GENERIC_FAILURE = "Wrong username or password."
 SSO_PREFIX = "!sso:"
 # Names that mean something in the audit log or belong to built-in authors: nobody may register them,
 # or a person could pass for the operator or have the assistant's answers attributed to them.
-RESERVED_USERNAMES = frozenset({"operator", "system", "assistant", "ai", "bot", "root"})
+RESERVED_USERNAMES = frozenset(
+    {"operator", "system", "assistant", "ai", "bot", "root", "ai-assistant", "ai-assistant-bot", "aiassistant"}
+)
 # login_attempts rows older than this are never needed again (lock decisions look back 2 windows).
 _KEEP_ATTEMPTS = timedelta(days=1)
 
@@ -118,8 +120,9 @@ class AuthService:
             # cannot both become system admin.
             _serialise_account_creation(conn)
             first = _admin_count(conn) == 0
+            display = self.accounts.check_display_name(conn, display_name or name, username=name)
             user = self.accounts.create_user(
-                username=name, display_name=display_name, password_hash=hashed, is_system_admin=first, conn=conn
+                username=name, display_name=display, password_hash=hashed, is_system_admin=first, conn=conn
             )
             audit.record(
                 conn,
@@ -325,9 +328,10 @@ class AuthService:
         hashed = hash_password(password)
         with write_tx(self.engine) as conn:
             _serialise_account_creation(conn)
+            display = self.accounts.check_display_name(conn, display_name or name, username=name)
             user = self.accounts.create_user(
                 username=name,
-                display_name=display_name,
+                display_name=display,
                 password_hash=hashed,
                 is_system_admin=is_system_admin,
                 conn=conn,
@@ -417,7 +421,8 @@ class AuthService:
 
 def _new_username(username: object) -> str:
     name = validate_username(username)
-    if username_key(name) in RESERVED_USERNAMES:
+    bare = re.sub(r"[._\-]", "", username_key(name))
+    if username_key(name) in RESERVED_USERNAMES or bare in {re.sub(r"[._\-]", "", r) for r in RESERVED_USERNAMES}:
         raise ValidationError(f"The username {name!r} is reserved.", hint="Choose another username.")
     return name
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, func, select, update
 
+from collab_core.chat.notices import meeting_notice
 from collab_core.errors import ConflictError, NotFoundError, ValidationError
 from collab_core.memory.text import clean_content, clean_name
 from collab_core.people.roles import require
@@ -255,7 +256,17 @@ class MeetingService:
             conn.execute(meeting_attendees.insert(), [{"meeting_id": mid, "user_id": uid} for uid in people])
             text = f"{names[0]} started the meeting '{clean}' (attendees: {', '.join(sorted(names))})"
             effects.posts.append(
-                PendingPost(author, text, {"meeting_id": mid, "event": "started"}, "meeting", "meeting_write")
+                PendingPost(
+                    author,
+                    text,
+                    {
+                        "meeting_id": mid,
+                        "event": "started",
+                        "notice": meeting_notice("started", actor=names[0], title=clean, attendees=sorted(names)),
+                    },
+                    "meeting",
+                    "meeting_write",
+                )
             )
             meeting = self._load(conn, mid)
         self._publish(actor_id, project_id, effects)
@@ -313,7 +324,24 @@ class MeetingService:
             if more:
                 text += f" — {' '.join(more.split())[:500]}"
             effects.posts.append(
-                PendingPost(author, text, {"meeting_id": meeting.id, "event": "agenda"}, "meeting", "meeting_write")
+                PendingPost(
+                    author,
+                    text,
+                    {
+                        "meeting_id": meeting.id,
+                        "event": "agenda",
+                        "notice": meeting_notice(
+                            "agenda",
+                            actor=actor_name,
+                            title=meeting.title,
+                            position=position,
+                            presenter=presenter,
+                            body=clean + (f" — {' '.join(more.split())[:500]}" if more else ""),
+                        ),
+                    },
+                    "meeting",
+                    "meeting_write",
+                )
             )
         self._publish(actor_id, meeting.project_id, effects)
         return AgendaItem(item_id, meeting.id, position, clean, more, presenter_id, presenter)
@@ -354,7 +382,12 @@ class MeetingService:
                 PendingPost(
                     author,
                     prefix + clean,
-                    {"meeting_id": meeting.id, "event": "decision", "mention_from": len(prefix)},
+                    {
+                        "meeting_id": meeting.id,
+                        "event": "decision",
+                        "mention_from": len(prefix),
+                        "notice": meeting_notice("decision", actor=actor_name, title=meeting.title, body=clean),
+                    },
                     "meeting",
                     "meeting_write",
                 )
@@ -448,7 +481,12 @@ class MeetingService:
                 PendingPost(
                     author,
                     text[:7900],
-                    {"meeting_id": meeting.id, "event": "ended", "summary_source": source},
+                    {
+                        "meeting_id": meeting.id,
+                        "event": "ended",
+                        "summary_source": source,
+                        "notice": meeting_notice("ended", actor=actor_name, title=meeting.title, body=summary[:7800]),
+                    },
                     "meeting",
                     "meeting_write",
                 )

@@ -55,15 +55,13 @@ def publish_effects(
     for post in effects.posts:
         try:
             posted.append(
-                messages_.post(
+                messages_.post_event(
                     actor_id=actor_id,
                     project_id=project_id,
                     content=post.text,
                     kind=post.kind,
-                    role="system",
                     author_id=post.author_id,
                     meta=post.meta,
-                    action=post.action,
                 )
             )
         except Exception:

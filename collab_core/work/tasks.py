@@ -14,10 +14,12 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, select, update
 
+from collab_core.chat.notices import task_notice
 from collab_core.errors import ConflictError, NotFoundError
 from collab_core.memory.text import clean_content
 from collab_core.people import audit
 from collab_core.people.roles import require
+from collab_core.store.changes import bump, project_scope
 from collab_core.store.engine import utcnow, write_tx
 from collab_core.store.schema import meetings, messages, task_comments, task_events, tasks
 from collab_core.work.task_events import (
@@ -89,6 +91,7 @@ class TaskService(TaskQueries):
                 created_at=at,
             )
         )
+        bump(conn, project_scope(project_id, "tasks"))  # every board change records an event
 
     def _notify_assigned(
         self, conn: Connection, *, project_id: int, actor_name: str, title: str, assignee: str, due: date | None
@@ -183,7 +186,18 @@ class TaskService(TaskQueries):
                 conn, project_id=project_id, actor_name=actor_name, title=clean, assignee=assignee, due=due
             )
         text = describe_event(actor_name, clean, "created", None, state, {**detail, "description": _short(desc)})
-        effects.posts.append(PendingPost(author, text, {"task_id": task_id, "event": "created"}))
+        notice = task_notice(
+            "created",
+            actor=actor_name,
+            title=clean,
+            assignee=assignee,
+            due_date=detail["due_date"],
+            priority=prio,
+            labels=list(tags),
+            status=state,
+            meeting=meeting_title,
+        )
+        effects.posts.append(PendingPost(author, text, {"task_id": task_id, "event": "created", "notice": notice}))
         return task_id
 
     def create_task(
@@ -263,7 +277,15 @@ class TaskService(TaskQueries):
                 PendingPost(
                     author,
                     describe_event(actor_name, task.title, "moved", task.status, target, None),
-                    {"task_id": task.id, "event": "moved", "from": task.status, "to": target},
+                    {
+                        "task_id": task.id,
+                        "event": "moved",
+                        "from": task.status,
+                        "to": target,
+                        "notice": task_notice(
+                            "moved", actor=actor_name, title=task.title, **{"from": task.status, "to": target}
+                        ),
+                    },
                 )
             )
             task = self._load(conn, task.id)
@@ -304,7 +326,14 @@ class TaskService(TaskQueries):
                 PendingPost(
                     author,
                     describe_event(actor_name, task.title, "reassigned", None, None, detail),
-                    {"task_id": task.id, "event": "reassigned", "to": assignee_id},
+                    {
+                        "task_id": task.id,
+                        "event": "reassigned",
+                        "to": assignee_id,
+                        "notice": task_notice(
+                            "reassigned", actor=actor_name, title=task.title, to_name=new_name, from_name=task.assignee
+                        ),
+                    },
                 )
             )
             task = self._load(conn, task.id)
@@ -355,7 +384,8 @@ class TaskService(TaskQueries):
             )
             actor_name = display_name(conn, author)
             text = describe_event(actor_name, task.title, "edited", None, None, detail)
-            effects.posts.append(PendingPost(author, text, {"task_id": task.id, "event": "edited"}))
+            notice = task_notice("edited", actor=actor_name, title=task.title, fields=list(changes))
+            effects.posts.append(PendingPost(author, text, {"task_id": task.id, "event": "edited", "notice": notice}))
             task = self._load(conn, task.id)
         self.publish(actor_id=actor_id, project_id=task.project_id, effects=effects)
         return task
@@ -388,7 +418,13 @@ class TaskService(TaskQueries):
                 PendingPost(
                     author,
                     prefix + text,
-                    {"task_id": task.id, "event": "commented", "comment_id": cid, "mention_from": len(prefix)},
+                    {
+                        "task_id": task.id,
+                        "event": "commented",
+                        "comment_id": cid,
+                        "mention_from": len(prefix),
+                        "notice": task_notice("commented", actor=actor_name, title=task.title, body=text),
+                    },
                 )
             )
         self.publish(actor_id=actor_id, project_id=task.project_id, effects=effects)
@@ -410,7 +446,11 @@ class TaskService(TaskQueries):
                 PendingPost(
                     author,
                     describe_event(actor_name, task.title, "deleted", None, None, None),
-                    {"task_id": task.id, "event": "deleted"},
+                    {
+                        "task_id": task.id,
+                        "event": "deleted",
+                        "notice": task_notice("deleted", actor=actor_name, title=task.title),
+                    },
                 )
             )
         self.publish(actor_id=actor_id, project_id=task.project_id, effects=effects)

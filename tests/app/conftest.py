@@ -1,7 +1,7 @@
 """AppTest fixtures: a fresh data dir per test, the app's own cached Hub pointed at it, page runners.
 
 Streamlit 1.67's AppTest with st.navigation runs the main script only on the first run, so pages
-are tested directly (AppTest.from_file("pages/<page>.py")) with the signed-in user set in session
+are tested directly (AppTest.from_file("app_pages/<page>.py")) with the signed-in user set in session
 state, exactly as the router leaves it after a sign-in.
 """
 
@@ -64,7 +64,7 @@ class AppEnv:
         return at
 
     def page(self, name: str, user: User, project_id: int | None = None, lang: str = "en") -> AppTest:
-        at = self.sign_in(AppTest.from_file(str(ROOT / "pages" / f"{name}.py"), default_timeout=60), user)
+        at = self.sign_in(AppTest.from_file(str(ROOT / "app_pages" / f"{name}.py"), default_timeout=60), user)
         if project_id is not None:
             at.session_state["active_project_id"] = project_id
         at.session_state["ui_lang"] = lang

@@ -1,4 +1,4 @@
-"""The admin page (AppTest on pages/admin.py): who sees it, members and roles, audit filters,
+"""The admin page (AppTest on app_pages/admin.py): who sees it, members and roles, audit filters,
 backup download and restore upload (a bad file changes nothing), diagnostics, owner settings and
 system-admin account management."""
 

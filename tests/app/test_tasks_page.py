@@ -201,3 +201,24 @@ def test_deep_link_opens_a_task_and_the_demo_board_renders_in_korean(app_env: Ap
     shown = texts(at)
     assert "할 일" in shown and "진행 중" in shown and "완료" in shown and "기한 지남" in shown
     assert f"#### {escape_markdown(task.title)}" in shown  # the dialog is open
+
+
+def test_caption_counts_in_progress_apart_from_open(app_env: AppEnv) -> None:
+    owner, member, viewer, project = _team(app_env)  # noqa: RUF059
+    tasks = app_env.hub.tasks
+    for title in ("a", "b"):
+        tasks.create_task(actor_id=owner.id, project_id=project.id, title=title)
+    doing = tasks.create_task(actor_id=owner.id, project_id=project.id, title="c")
+    tasks.move_task(actor_id=owner.id, task_id=doing.id, status="IN_PROGRESS")
+    at = app_env.page("tasks", owner, project.id, lang="ko").run()
+    assert "작업 3개 · 미완료 3개 · 진행 중 1개 · 기한 지남 0개" in texts(at)
+
+
+def test_one_unread_mention_is_singular(app_env: AppEnv) -> None:
+    owner, member, viewer, project = _team(app_env)  # noqa: RUF059
+    app_env.hub.messages.post(actor_id=owner.id, project_id=project.id, content="@minji 확인 부탁해요")
+    assert app_env.hub.mentions.unread_count(user_id=member.id) == 1
+    at = app_env.sign_in(app_env.router(), member)
+    at.session_state["ui_lang"] = "en"
+    at.run()
+    assert ":red-badge[🔔 1] unread mention in the Inbox" in texts(at)

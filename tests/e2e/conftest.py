@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -230,7 +231,7 @@ def go_to(page: Any, url_path: str) -> None:
     nav = page.locator("[data-testid=stSidebarNav] a")
     (nav.first if not url_path else page.locator(f'[data-testid=stSidebarNav] a[href$="/{url_path}"]')).click()
     if url_path:
-        page.wait_for_url(f"**/{url_path}")
+        page.wait_for_url(re.compile(rf"/{re.escape(url_path)}(\?|$)"))  # the address also names the project
     wait_idle(page)
 
 

@@ -103,7 +103,11 @@ def _pick(page: Any, key: str, option: str) -> None:
 
 
 def _add_member(page: Any, username: str, role: str) -> None:
-    page.locator(".st-key-admin_member_add_name input").fill(username)
+    # The person is picked by name: typing filters the account list, the option reads "Name (@username)".
+    wait_idle(page)
+    page.locator(".st-key-admin_member_add_pick [role=combobox]").click()
+    page.keyboard.type(username)
+    page.get_by_role("option", name=re.compile(rf"\(@{re.escape(username)}\)$")).first.click()
     _pick(page, "admin_member_add_role", role)
     page.get_by_role("button", name="Add", exact=True).click()
     expect(page.get_by_text(re.compile(rf"is now {role}\."))).to_be_visible(timeout=60_000)

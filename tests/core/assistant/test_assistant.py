@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
@@ -16,6 +17,7 @@ from collab_core.assistant.context import SYSTEM_PROMPT
 from collab_core.errors import (
     LLMAuthError,
     LLMRateLimitError,
+    LLMStreamBrokenError,
     LLMTimeoutError,
     LLMUnreachableError,
     PermissionDeniedError,
@@ -307,3 +309,70 @@ def test_fallback_shows_the_most_relevant_messages_with_authors_and_times(hub, t
     line = next(x for x in answer.text.splitlines() if f"[#{src.id}]" in x)
     assert line.startswith(f"- Team Admin, {src.created_at.strftime('%Y-%m-%d %H:%M')}: “The staging server")
     assert date.today().year >= 2024
+
+
+# -- evidence, not echoes; honest failures ----------------------------------------------------------
+
+
+def test_earlier_ai_answers_are_never_context_nor_valid_citations(ai_hub, ai_team, fake):
+    hub, team = ai_hub, ai_team
+    src = team.post("admin", "The launch deadline is March 20.")
+    asker = team.users["member"]
+    fake.script(Reply(text="The deadline moved to March 27."))  # a wrong, uncited AI answer
+    wrong = hub.assistant.ask(actor_id=asker.id, project_id=team.pid, question="When is the launch deadline?")
+    # The next answer cites that earlier AI answer: it is not in the context, so the citation is refused.
+    fake.script(Reply(text=f"The deadline is March 27 [#{wrong.message.id}]; it was March 20 [#{src.id}]."))
+    again = hub.assistant.ask(actor_id=asker.id, project_id=team.pid, question="What is the launch deadline?")
+
+    data = prompt_parts(fake)[1]
+    assert f"#{wrong.message.id} " not in data and "March 27" not in data
+    assert f"#{wrong.question.id} " not in data  # nor the earlier question
+    assert f"#{src.id} " in data
+    assert [c.message_id for c in again.citations] == [src.id]
+    assert again.invalid_citations == (str(wrong.message.id),)
+    # Search leaves AI answers out unless asked for, and never ranks them above people's messages.
+    hits = hub.search.search(actor_id=asker.id, project_id=team.pid, query="launch deadline March")
+    assert {h.message.role for h in hits} == {"user"}
+    with_ai = hub.search.search(actor_id=asker.id, project_id=team.pid, query="launch deadline March", include_ai=True)
+    assert wrong.message.id in {h.message.id for h in with_ai}
+
+
+def test_a_hung_model_ends_within_the_deadline_and_keeps_the_question(ai_hub, ai_team, fake):
+    hub, team = ai_hub, ai_team
+    team.post("admin", "Carol is handling the press kit.")
+    asker = team.users["member"]
+    fake.script(Reply(hang=True))
+    stream = hub.assistant.ask_stream(actor_id=asker.id, project_id=team.pid, question="Who handles the press kit?")
+    start = time.monotonic()  # the wait for the model (question saved, context built)
+    with pytest.raises(LLMTimeoutError, match="did not answer within 1 seconds"):
+        list(stream)
+    assert time.monotonic() - start < 1.0 + 2.0
+    assert len(fake.requests) == 1
+    assert hub.assistant.pending_question(actor_id=asker.id, project_id=team.pid) is not None
+
+
+def test_a_cut_off_answer_is_saved_as_incomplete_and_stays_open(ai_hub, ai_team, fake):
+    hub, team = ai_hub, ai_team
+    src = team.post("admin", "배포는 수요일 오후 3시로 확정했어요.")
+    asker = team.users["member"]
+    fake.script(Reply(chunks=["배포는 수요일 ", "오후로 정해졌고"], finish_reason="length"))
+    answer = hub.assistant.ask(actor_id=asker.id, project_id=team.pid, question="배포 언제예요?")
+    assert answer.incomplete and answer.message.meta["incomplete"] == "length"
+    pending = hub.assistant.pending_question(actor_id=asker.id, project_id=team.pid)
+    assert pending is not None and pending.id == answer.question.id
+    fake.script(Reply(text=f"수요일 오후 3시입니다 [#{src.id}]."))
+    retried = hub.assistant.answer(actor_id=asker.id, question=pending)
+    assert not retried.incomplete and "incomplete" not in retried.message.meta
+    assert hub.assistant.pending_question(actor_id=asker.id, project_id=team.pid) is None
+
+
+def test_a_stream_broken_mid_answer_says_so_and_saves_nothing(ai_hub, ai_team, fake):
+    hub, team = ai_hub, ai_team
+    team.post("admin", "The API freeze is on Friday.")
+    asker = team.users["member"]
+    fake.script(Reply(chunks=["The freeze ", "is on ", "Friday."], fail_after_chunks=2))
+    stream = hub.assistant.ask_stream(actor_id=asker.id, project_id=team.pid, question="When is the API freeze?")
+    with pytest.raises(LLMStreamBrokenError, match="dropped in the middle of the answer"):
+        list(stream)
+    assert stream.answer is None
+    assert hub.messages.latest(actor_id=asker.id, project_id=team.pid, limit=1)[0].role == "user"

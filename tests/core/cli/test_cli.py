@@ -154,7 +154,10 @@ def test_bench_reports_every_figure(tmp_path):
 
 def test_bench_pages_runs_the_app_side_page_bench_in_a_child_process(tmp_path):
     """collab_core never imports streamlit: `bench --pages` runs ui/pages_bench.py as its own process."""
-    report = last_json(run("bench", "--pages", "chat", "--messages", "200", "--runs", "1", "--json", data_dir=tmp_path))
+    proc = run("bench", "--pages", "chat", "--messages", "200", "--runs", "1", "--json", data_dir=tmp_path)
+    # The exit code says whether the page-speed targets held; on a busy machine they may not, so read the report.
+    assert proc.returncode in (0, 1), proc.stderr
+    report = json.loads(proc.stdout.strip().splitlines()[-1])
     assert report["bench"] == "app_pages" and report["messages"] == 200
     assert set(report["pages"]) == {"chat"}
 
@@ -183,3 +186,10 @@ def test_demo_logins_let_alice_sign_in_and_the_first_sign_up_is_still_admin(tmp_
     now = datetime.now(UTC).replace(tzinfo=None)
     # The conversation ends within the last two days, never in the future: its week is this week.
     assert now - timedelta(days=2) < last <= now
+
+
+def test_user_list_has_a_header(tmp_path):
+    run("user", "add", "minji", data_dir=tmp_path / "data", stdin="correct horse 1\n")
+    out = run("user", "list", data_dir=tmp_path / "data").stdout.splitlines()
+    assert out[0].split() == ["ID", "USERNAME", "SIGN-IN", "FLAGS"]
+    assert out[1].split()[1:] == ["minji", "password"]

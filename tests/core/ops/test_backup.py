@@ -56,12 +56,14 @@ def _snapshot(hub, pid):
 def test_round_trip_into_empty_data_dir_reproduces_everything(hub, team, tmp_path, embedder):
     _fill(hub, team)
     data = export_backup(hub, actor_id=team.users["viewer"].id)
+    insights = len(data["projects"][0]["insights"])  # what the insight worker found so far (tests/core/insights)
     assert data["counts"] == {
         "users": len(data["users"]),
         "projects": 1,
         "messages": 6,
         "tasks": 0,
         "meetings": 0,
+        "insights": insights,
         "outbox": 0,
     }
     assert all("password" not in json.dumps(u) for u in data["users"])

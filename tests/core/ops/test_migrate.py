@@ -35,7 +35,7 @@ def _fill_sqlite(data_dir: Path, embedder) -> dict:  # type: ignore[no-untyped-d
             actor_id=owner.id,
             project_id=pid,
             content="이모지 🚀 and quotes ' \" \\ 100% _under_ \n\t줄바꿈",
-            meta={"k": [1, "둘"]},
+            meta={"assistant": "question"},
         )
         gone = hub.messages.post(actor_id=owner.id, project_id=pid, content="지울 메시지 secret")
         hub.messages.delete(actor_id=owner.id, message_id=gone.id)

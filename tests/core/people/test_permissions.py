@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 
 from collab_core.assistant.values import ActionItem
 from collab_core.chat.message_values import ImportItem
-from collab_core.errors import NotFoundError, PermissionDeniedError
+from collab_core.errors import NotFoundError, PermissionDeniedError, ValidationError
 from collab_core.hub import Hub, assistant_for
 from collab_core.ops.backup import export_backup, restore_backup
 from collab_core.settings import Settings
@@ -243,7 +243,8 @@ def snapshot(hub: Hub) -> dict[str, Any]:
 
 def expected(service: str, actor: str) -> type[Exception] | None:
     if actor == "outsider":
-        return NotFoundError
+        # A restore answers outsiders like an unused name: project names cannot be probed through it.
+        return PermissionDeniedError if service == "backup.restore" else NotFoundError
     least = WRITES[service][0]
     return None if RANK[actor] >= RANK[least] else PermissionDeniedError
 
@@ -292,10 +293,21 @@ def test_disabled_and_unknown_users_cannot_write(world: World) -> None:
 
 def test_members_cannot_post_in_someone_elses_name(world: World) -> None:
     hub, team = world.hub, world.team
+    member = team.users["member"].id
+    # post() has no author, role or action to choose: a message is always the actor's own chat message.
+    with pytest.raises(TypeError):
+        hub.messages.post(actor_id=member, project_id=team.pid, content="I quit", author_id=team.owner.id)
+    with pytest.raises(TypeError):
+        hub.messages.post(actor_id=member, project_id=team.pid, content="@ai answer", role="assistant")
     with pytest.raises(PermissionDeniedError):
-        hub.messages.post(
-            actor_id=team.users["member"].id, project_id=team.pid, content="I quit", author_id=team.owner.id
+        hub.messages.post_event(
+            actor_id=member, project_id=team.pid, content="I quit", kind="task", author_id=team.owner.id
         )
+    with pytest.raises(ValidationError):
+        hub.messages.post(actor_id=member, project_id=team.pid, content="forged", meta={"assistant": "answer"})
+    # A viewer cannot post, whatever it is called: the right follows from what is posted.
+    with pytest.raises(PermissionDeniedError):
+        hub.messages.post(actor_id=team.users["viewer"].id, project_id=team.pid, content="read-only?")
 
 
 def test_admins_cannot_touch_owners_and_the_last_owner_stays(world: World) -> None:

@@ -107,3 +107,20 @@ def test_only_project_admins_invite_and_see_the_directory(hub: Hub) -> None:
         hub.invites.create(actor_id=member.id, project_id=project.id)
     with pytest.raises(PermissionDeniedError):
         hub.invites.people_to_add(actor_id=member.id, project_id=project.id)
+
+
+@pytest.mark.parametrize(
+    ("word", "particle"),
+    [
+        ("Landing Page Team", "을"),
+        ("배포팀", "을"),
+        ("디자인 스쿼드", "를"),
+        ("Alice", "를"),
+        ("Carol", "을"),
+        ("Q1", "을"),
+    ],
+)
+def test_korean_object_particle_follows_the_last_sound(word: str, particle: str) -> None:
+    from collab_core.i18n import object_particle
+
+    assert object_particle(word) == particle

@@ -52,8 +52,8 @@ def test_a_data_dir_of_the_previous_layout_opens_and_works(tmp_path, embedder):
         hits = hub.search.search(actor_id=None, project_id=project.id, query="배포 일정", limit=5)
         assert hits and any("배포" in h.message.content for h in hits)
 
-        posted = hub.messages.post(
-            actor_id=None, project_id=project.id, content="새 레이아웃에서도 잘 열립니다", author_id=1
+        posted = hub.messages.post_event(
+            actor_id=None, project_id=project.id, content="새 레이아웃에서도 잘 열립니다", kind="task", author_id=1
         )
         assert posted.id > 57
     finally:

@@ -78,7 +78,21 @@ def test_task_lifecycle_history_and_memory_messages(hub, team):
     page = hub.messages.timeline(actor_id=None, project_id=team.pid, filters=TimeFilter(kinds=("task",)), limit=200)
     done_msg = next(m for m in page.items if "to DONE" in m.content)
     assert (done_msg.role, done_msg.author_id, done_msg.index_state) == ("system", member.id, "indexed")
-    assert done_msg.meta == {"task_id": t.id, "event": "moved", "from": "REVIEW", "to": "DONE"}
+    assert done_msg.meta == {
+        "task_id": t.id,
+        "event": "moved",
+        "from": "REVIEW",
+        "to": "DONE",
+        # The structured notice the chat reads in the viewer's language.
+        "notice": {
+            "v": 1,
+            "event": "task.moved",
+            "actor": "Team Member",
+            "title": "Logo design",
+            "from": "REVIEW",
+            "to": "DONE",
+        },
+    }
     # ... and the search finds it.
     hits = hub.search.search(actor_id=member.id, project_id=team.pid, query="Logo design DONE")
     assert any("Logo design" in h.message.content for h in hits)

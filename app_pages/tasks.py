@@ -116,7 +116,15 @@ def live_board() -> None:
         narrowed = len(f) > 1
         st.info(tr("tasks.no_match") if narrowed else tr("tasks.empty_board"), icon="🗂️")
     overdue = sum(t.overdue for v in columns.values() for t in v)
-    st.caption(tr("tasks.counts", total=total, open=total - len(columns["DONE"]), overdue=overdue))
+    st.caption(
+        tr(
+            "tasks.counts",
+            total=total,
+            open=total - len(columns["DONE"]),
+            in_progress=len(columns["IN_PROGRESS"]),
+            overdue=overdue,
+        )
+    )
     for status, col in zip(STATUSES, st.columns(len(STATUSES), gap="small"), strict=True):
         with col, st.container(key=f"tasks_col_{status}"):
             st.markdown(

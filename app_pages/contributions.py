@@ -11,6 +11,7 @@ import streamlit as st
 
 from collab_core.chat.presentation import escape_markdown
 from collab_core.errors import CollabError
+from collab_core.i18n import object_particle
 from collab_core.work.dashboards import build_dashboard, daily_figure, heatmap_figure, members_figure
 from deps import get_activity_cache
 from ui.page import page_context
@@ -30,7 +31,7 @@ st.session_state.setdefault("contrib_period", "all")
 
 with timed("contributions.page"):
     st.markdown(f"### :material/insights: {tr('contrib.title')}")
-    st.caption(tr("contrib.caption", project=escape_markdown(project.name)))
+    st.caption(tr("contrib.caption", project=escape_markdown(project.name), obj=object_particle(project.name)))
     c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
     period = c1.segmented_control(
         tr("contrib.period"),

@@ -90,19 +90,23 @@ with timed("search.page"):
     columns = st.columns([3, 2, 2])
     authors, start, end, kinds = filter_row(columns, names, "search")
     filters = TimeFilter(author_ids=tuple(authors), kinds=tuple(kinds), start=start, end=end)
+    # The assistant's answers are output, not what people wrote: shown only when asked for.
+    include_ai = st.toggle(tr("search.include_ai"), key="search_include_ai", help=tr("search.include_ai_help"))
 
     if not query.strip():
         st.info(tr("search.hint"), icon=":material/search:")
     else:
         try:
-            hits = cached.search_hits(hub, user.id, project.id, query.strip(), filters, LIMIT, project_stamp)
+            hits = cached.search_hits(
+                hub, user.id, project.id, query.strip(), filters, LIMIT, project_stamp, include_ai=include_ai
+            )
         except CollabError as exc:
             show_error(exc)
             hits = None
         if hits is not None and not hits:
             st.info(tr("search.none"), icon=":material/search:")
         elif hits:
-            if ss.get("search_last") != (query, filters):
-                ss["search_last"] = (query, filters)
+            if ss.get("search_last") != (query, filters, include_ai):
+                ss["search_last"] = (query, filters, include_ai)
                 ss["search_focus"] = None
             results(hits)

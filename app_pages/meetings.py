@@ -7,7 +7,13 @@ import contextlib
 
 import streamlit as st
 
-from collab_core.chat.presentation import escape_markdown, safe_markdown, utc_offset_minutes, when
+from collab_core.chat.presentation import (
+    escape_markdown,
+    safe_markdown,
+    safe_model_markdown,
+    utc_offset_minutes,
+    when,
+)
 from collab_core.errors import CollabError
 from collab_core.work.meeting_values import Meeting
 from collab_core.work.task_values import PRIORITIES
@@ -120,7 +126,7 @@ with st.container(border=True, key="meeting_view"):
     if meeting.summary:
         st.markdown(f"##### 📝 {tr('meet.summary')}")
         with st.container(border=True, key="meeting_summary"):
-            st.markdown(safe_markdown(meeting.summary).replace("\n", "  \n"))
+            st.markdown(safe_model_markdown(meeting.summary).replace("\n", "  \n"))
 
     left, right = st.columns(2, gap="medium")
 
