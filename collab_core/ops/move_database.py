@@ -254,6 +254,12 @@ def run_migration(
         say(f"target {redact(to_url)}: creating the schema…")
         migrate(target)
         copy_database(source, target, force=force, say=say)
+        # Verify the copy before the rebuild: reindexing recomputes derived data (index state, insights as of now).
+        say("verifying counts and checksums on both sides…")
+        with source.connect() as s, s.begin():
+            src_sums = checksums(s)
+        with target.connect() as t, t.begin():
+            dst_sums = checksums(t)
         indexed = failed = 0
         index_checks: dict[int, tuple[int, int]] = {}
         if index:
@@ -276,11 +282,6 @@ def run_migration(
                 index_checks = {int(pid): (int(n), hub.memory.count(int(pid))) for pid, n in sorted(live.items())}
             finally:
                 hub.close()
-        say("verifying counts and checksums on both sides…")
-        with source.connect() as s, s.begin():
-            src_sums = checksums(s)
-        with target.connect() as t, t.begin():
-            dst_sums = checksums(t)
         tables = [
             TableCheck(name, src_sums[name][0], dst_sums[name][0], src_sums[name][1], dst_sums[name][1])
             for name in src_sums
