@@ -10,6 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from collab_core.hub import Hub
+from ui.perf import timed
 
 LIVE_EVERY_S = 0.5
 
@@ -23,7 +24,9 @@ def mark(hub: Hub, scopes: tuple[str, ...], *, key: str) -> dict[str, int]:
 
 @st.fragment(run_every=LIVE_EVERY_S)
 def _watch(hub: Hub, scopes: tuple[str, ...], key: str) -> None:
-    if hub.changes.versions(scopes) != st.session_state.get(f"live_seen_{key}"):
+    with timed(f"{key}.live"):  # the idle check's server cost (read by the page bench)
+        moved = hub.changes.versions(scopes) != st.session_state.get(f"live_seen_{key}")
+    if moved:
         st.rerun()
 
 

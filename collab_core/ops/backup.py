@@ -170,10 +170,15 @@ class _Authors:
     def __init__(self, hub: Hub, conn: Connection, display: dict[str, str | None], link: bool) -> None:
         self.hub, self.conn, self.display, self.link = hub, conn, display, link
         self.ids: dict[str, int] = {}
+        # Members of the project being restored into, by username: restoring a project's own backup over
+        # it keeps attributing to its members (they are already in it: nothing is granted or linked).
+        self.members: dict[str, int] = {}
         # Names people and the assistant are known by: an imported name must not pass for one of them.
         self.protected = hub.accounts.protected_name_keys(conn)
 
     def ensure_user(self, conn: Connection, name: str) -> int:
+        if name in self.members:
+            return self.members[name]
         if name in self.ids:
             return self.ids[name]
         accounts = self.hub.accounts
@@ -245,6 +250,7 @@ def restore_backup(
         for pi, (p, (target, role), items) in enumerate(zip(data["projects"], targets, prepared, strict=True)):
             pid = target if target is not None else _new_project(conn, p, actor_id, now)
             report["projects_created"] += target is None
+            authors.members = _member_usernames(conn, pid) if target is not None else {}
             _restore_members(conn, pid, p["members"], authors, now, role=role, where=f"projects[{pi}]")
             added, skipped = hub.messages.insert_imported(conn, project_id=pid, prepared=items, authors=authors)
             report["messages_added"] += added
@@ -287,6 +293,15 @@ def _new_project(conn: Connection, p: dict[str, Any], actor_id: int | None, now:
         conn.execute(memberships.insert().values(project_id=pid, user_id=actor_id, role="owner", joined_at=now))
     audit.record(conn, actor_id=actor_id, action="project.create", project_id=pid, target=name)
     return int(pid)
+
+
+def _member_usernames(conn: Connection, pid: int) -> dict[str, int]:
+    rows = conn.execute(
+        select(users.c.username, users.c.id)
+        .join(memberships, memberships.c.user_id == users.c.id)
+        .where(memberships.c.project_id == pid)
+    ).all()
+    return {str(name): int(uid) for name, uid in rows}
 
 
 def _restore_members(

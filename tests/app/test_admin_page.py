@@ -170,7 +170,7 @@ def test_backup_download_then_restore_and_a_bad_file_changes_nothing(app_env):
     at.file_uploader(key="admin_restore_file").set_value(("good.json", ready["bytes"], "application/json"))
     at.run()
     at.button(key="admin_restore_button").click().run()
-    assert not at.error
+    assert not at.error, [e.value for e in at.error]
     assert any("0 messages added, 1 already present" in s.value for s in at.success)
     assert _count_messages(app_env) == before
 
