@@ -95,7 +95,12 @@ class InsightService(InsightQueries, InsightActions):
         self.background = background
         self.batch_delay_s = batch_delay_s
         self._live: dict[int, _Live] = {}
+        # Two locks, never held together in the order post → radar: `_lock` guards the small bookkeeping
+        # (dirty projects, schedule) and is taken inside a post's transaction; `_refresh_lock` guards the live
+        # radars and is held while a refresh writes. One lock for both deadlocked posts against the refresh
+        # (each waiting for what the other held) until SQLite's busy timeout failed the post.
         self._lock = threading.RLock()
+        self._refresh_lock = threading.RLock()
         self._dirty: dict[int, int] = {}  # project -> newest message id it must see
         self._next_extract: dict[int, float] = {}
         self._pending: set[int] = set()  # projects whose extraction was deferred by the rate limit
@@ -273,7 +278,7 @@ class InsightService(InsightQueries, InsightActions):
     def refresh(self, *, project_id: int, now: datetime | None = None, extract: bool = True) -> RefreshResult:
         """Bring the project's insights up to date as of `now` (the radar always; the extraction when asked)."""
         now = now or self.clock()
-        with self._lock:
+        with self._refresh_lock:
             with self.engine.connect() as conn:
                 live, folded = self._sync(conn, project_id, now)
             window = [m for m in live.messages[-EXTRACT_WINDOW:] if m.ts <= now]
@@ -309,7 +314,7 @@ class InsightService(InsightQueries, InsightActions):
             pids = sorted(set(conn.execute(q).scalars()))
         out = []
         for pid in pids:
-            with self._lock:
+            with self._refresh_lock:
                 self._live.pop(pid, None)
                 with write_tx(self.engine) as conn:
                     for table in (insight_commitments, insight_decisions):
