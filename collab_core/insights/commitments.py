@@ -20,7 +20,6 @@ import re
 from collections.abc import Sequence
 from datetime import datetime
 
-from . import decisions as _decisions
 from .dates import local_today, resolve_due
 from .decisions import is_decision_sentence
 from .model import Commitment, Member, Msg, TaskState
@@ -225,7 +224,3 @@ def _task_evidence(
         if best.id in named or ch.status in ("REVIEW", "DONE"):
             return best.id, (best.id, ch.ts)
     return best.id, None
-
-
-# decisions skips promise items inside recaps; it cannot import this module (that would be a circle).
-_decisions._PROMISE_TEST[:] = [promise_sentence]

@@ -53,8 +53,8 @@ def is_decision_sentence(sent: str) -> bool:
     return bool(_KO_MARK.search(sent) or _EN_MARK.search(sent))
 
 
-def _note_items(text: str) -> list[str] | None:
-    """Items of a meeting note or recap, or None when the message is not one."""
+def _note_items(text: str, is_promise: Callable[[str], bool] | None = None) -> list[str] | None:
+    """Items of a meeting note or recap, or None when the message is not one; a recap's promises are not decisions."""
     lines = [ln for ln in text.splitlines() if ln.strip()]
     if len(lines) < 2:
         return None
@@ -64,23 +64,15 @@ def _note_items(text: str) -> list[str] | None:
     if _NOTE_HEADER.search(lines[0]):
         return [it for it in items if not _NOT_DECISION.search(it)]
     if _RECAP_HEADER.search(lines[0]):
-        settled = [it for it in items if not _NOT_DECISION.search(it) and not _is_promise(it)]
+        settled = [it for it in items if not _NOT_DECISION.search(it) and not (is_promise and is_promise(it))]
         return settled[:1]
     return None
 
 
-# The promise test lives in commitments, which imports this module; it hands its test in here (see commitments).
-_PROMISE_TEST: list = []
-
-
-def _is_promise(text: str) -> bool:
-    return bool(_PROMISE_TEST) and _PROMISE_TEST[0](text) is not None
-
-
-def decision_texts(text: str) -> list[str]:
+def decision_texts(text: str, *, is_promise: Callable[[str], bool] | None = None) -> list[str]:
     """The decision statements in one message: note items, or the sentences with a decision marker."""
     text = strip_quotes(text)
-    items = _note_items(text)
+    items = _note_items(text, is_promise)
     if items is not None:
         return items
     return [s for s in sentences(text) if is_decision_sentence(s)]
@@ -100,18 +92,20 @@ def detect_decisions(
     weights: TermWeights | None = None,
     similar: Callable[[str, str], float] | None = None,
     threshold: float = 0.5,
+    is_promise: Callable[[str], bool] | None = None,
 ) -> list[Decision]:
     """Every decision in `messages`, in time order, with `superseded_by` set to the next decision on its subject.
 
     Without a change word, a later decision supersedes an earlier one only when their subjects overlap strongly
     (`threshold`, IDF-weighted) or `similar` says so; with one, it supersedes the earlier decision it shares the
-    most weight with (at least one meaningful word), the most recent on ties.
+    most weight with (at least one meaningful word), the most recent on ties. `is_promise` (the commitments
+    detector's test, handed in by `extract`) keeps a recap's promises out of its decisions.
     """
     msgs = [m for m in sorted(messages, key=lambda m: m.ts) if m.role == "user"]
     weights = weights or TermWeights(m.content for m in msgs)
     found: list[tuple[Decision, set[str], bool]] = []
     for msg in msgs:
-        texts = decision_texts(msg.content)
+        texts = decision_texts(msg.content, is_promise=is_promise)
         note = _note_items(strip_quotes(msg.content)) is not None
         for text in texts:
             # a chat decision's subject includes its message's other sentences (the reason, what it replaces)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from .board_sync import detect_proposals
-from .commitments import detect_commitments
+from .commitments import detect_commitments, promise_sentence
 from .decisions import detect_decisions
 from .model import Commitment, Decision, Member, Msg, Proposal, TaskState
 from .text import TermWeights
@@ -38,6 +38,10 @@ def extract(
     weights = TermWeights([m.content for m in msgs] + [t.title for t in tasks])
     return Insights(
         commitments=tuple(detect_commitments(msgs, tasks, members, now=now, weights=weights)),
-        decisions=tuple(detect_decisions(msgs, weights=weights, similar=similar)),
+        decisions=tuple(
+            detect_decisions(
+                msgs, weights=weights, similar=similar, is_promise=lambda s: promise_sentence(s) is not None
+            )
+        ),
         proposals=tuple(detect_proposals(msgs, tasks, now=now, weights=weights)),
     )
