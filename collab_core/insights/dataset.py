@@ -18,8 +18,13 @@ def _day(value: str | None) -> date | None:
 def load(dataset: dict) -> tuple[list[TaskState], list[Msg], list[Member], datetime]:
     """(tasks, messages, members, now) of one dataset dict; labels are not read."""
     members = [
-        Member(name=m["name"], role=m.get("role", "member"), skills=tuple(m.get("skills") or ()))
-        for m in dataset["members"]
+        Member(
+            name=m["name"],
+            role=m.get("role", "member"),
+            skills=tuple(m.get("skills") or ()),
+            timezone=m.get("timezone", "Asia/Seoul"),
+        )
+        for m in dataset.get("members", [])
     ]
     messages = [
         Msg(
@@ -29,7 +34,7 @@ def load(dataset: dict) -> tuple[list[TaskState], list[Msg], list[Member], datet
             content=m["content"],
             role=m.get("role", "user"),
         )
-        for m in dataset["messages"]
+        for m in dataset.get("messages", [])
     ]
     tasks = []
     for t in dataset.get("tasks", []):

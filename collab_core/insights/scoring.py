@@ -12,69 +12,17 @@ from __future__ import annotations
 import json
 import sys
 from collections import defaultdict
-from datetime import date, datetime
+from datetime import datetime
 
+from .dataset import load
 from .extract import Insights, extract
-from .model import Member, Msg, TaskChange, TaskState
-
-
-def _dt(s: str | None) -> datetime | None:
-    return datetime.fromisoformat(s) if s else None
-
-
-def _d(s: str | None) -> date | None:
-    return date.fromisoformat(s) if s else None
+from .model import Member, Msg, TaskState
 
 
 def load_dataset(data: dict) -> tuple[list[Msg], list[TaskState], list[Member], datetime]:
-    """The detector values a dataset describes, and its `now`."""
-    members = [
-        Member(
-            name=m["name"],
-            role=m.get("role", "member"),
-            skills=tuple(m.get("skills", ())),
-            timezone=m.get("timezone", "Asia/Seoul"),
-        )
-        for m in data.get("members", [])
-    ]
-    msgs = [
-        Msg(
-            id=m["id"],
-            author=m["author"],
-            ts=datetime.fromisoformat(m["ts"]),
-            content=m["content"],
-            role=m.get("role", "user"),
-        )
-        for m in data.get("messages", [])
-    ]
-    tasks = []
-    for t in data.get("tasks", []):
-        hist = tuple(
-            TaskChange(
-                ts=datetime.fromisoformat(h["ts"]),
-                by=h.get("by"),
-                status=h.get("status"),
-                assignee=h.get("assignee"),
-                due=_d(h.get("due")),
-            )
-            for h in t.get("history", [])
-        )
-        tasks.append(
-            TaskState(
-                id=t["id"],
-                title=t["title"],
-                status=t["status"],
-                description=t.get("description") or "",
-                assignee=t.get("assignee"),
-                priority=t.get("priority", "medium"),
-                labels=tuple(t.get("labels", ())),
-                due=_d(t.get("due")),
-                created_at=_dt(t.get("created_at")),
-                created_by=t.get("created_by"),
-                history=hist,
-            )
-        )
-    return msgs, tasks, members, datetime.fromisoformat(data["now"])
+    """The detector values a dataset describes, and its `now` (messages first, as the detectors take them)."""
+    tasks, msgs, members, now = load(data)
+    return msgs, tasks, members, now
 
 
 def _pair_by_message(preds: list, labels: list[dict], key: str) -> list[tuple[object, dict]]:
