@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from sqlalchemy import Connection, select
 
 from collab_core.chat.message_values import to_local
+from collab_core.store.engine import aware_utc
 from collab_core.store.schema import memberships, messages, task_events, tasks, users
 
 from .model import Member, Msg, TaskChange, TaskState
@@ -50,10 +51,6 @@ class Keys:
 
 def message_key(message_id: int) -> str:
     return f"m{message_id}"
-
-
-def _aware(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC)
 
 
 def load_members(conn: Connection, project_id: int, keys: Keys, zones: dict[str, str] | None = None) -> list[Member]:
@@ -160,7 +157,7 @@ def load_tasks(conn: Connection, project_id: int, keys: Keys, *, task_key: str =
     ).all()
     for e in events:
         if e.task_id in history:
-            change = _change(e.event, e.to_status, e.detail or {}, _aware(e.created_at), e.display_name)
+            change = _change(e.event, e.to_status, e.detail or {}, aware_utc(e.created_at), e.display_name)
             if change is not None:
                 history[e.task_id].append(change)
     out = []
@@ -178,7 +175,7 @@ def load_tasks(conn: Connection, project_id: int, keys: Keys, *, task_key: str =
                 priority=PRIORITY.get(r["priority"], "medium"),
                 labels=tuple(r["labels"] or ()),
                 due=r["due_date"],
-                created_at=_aware(r["created_at"]),
+                created_at=aware_utc(r["created_at"]),
                 created_by=r["creator_name"],
                 history=tuple(history[r["id"]]),
             )

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, select
 
 from collab_core.people.roles import require
+from collab_core.store.engine import aware_utc
 from collab_core.store.schema import messages, tasks, users
 
 from .persist import naive
@@ -23,10 +24,6 @@ from .values import CommitmentItem, CommitmentRecord, DecisionItem, Evidence, Pr
 
 _SEVERITY_RANK = {"high": 0, "medium": 1, "low": 2}
 _CSV_FORMULA = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    return value.replace(tzinfo=UTC) if value is not None else None
 
 
 def _bound(value: date | datetime | None, *, end: bool) -> datetime | None:
@@ -102,10 +99,10 @@ class InsightQueries:
                     user_id=r["user_id"],
                     person=r["person"],
                     what=r["what"],
-                    made_at=_aware(r["made_at"]),
+                    made_at=aware_utc(r["made_at"]),
                     due=r["due"],
                     status=state,
-                    done_at=_aware(r["done_at"]),
+                    done_at=aware_utc(r["done_at"]),
                     evidence=Evidence.of(r["evidence"]),
                     task_id=r["task_id"],
                 )
@@ -168,7 +165,7 @@ class InsightQueries:
                 person=r["person"],
                 text=r["text"],
                 subject=r["subject"],
-                decided_at=_aware(r["decided_at"]),
+                decided_at=aware_utc(r["decided_at"]),
                 superseded_by=r["superseded_by"],
             )
             for r in rows
@@ -214,7 +211,7 @@ class InsightQueries:
                 from_status=r["from_status"],
                 reason=r["reason"],
                 state=r["state"],
-                created_at=_aware(r["created_at"]),
+                created_at=aware_utc(r["created_at"]),
             )
             for r in rows
         ]
@@ -260,9 +257,9 @@ class InsightQueries:
                     reason=r["reason"],
                     params=r["params"] or {},
                     state=state,
-                    snoozed_until=_aware(r["snoozed_until"]),
-                    first_seen=_aware(r["first_seen"]),
-                    last_seen=_aware(r["last_seen"]),
+                    snoozed_until=aware_utc(r["snoozed_until"]),
+                    first_seen=aware_utc(r["first_seen"]),
+                    last_seen=aware_utc(r["last_seen"]),
                 )
             )
         return sorted(out, key=lambda r: (_SEVERITY_RANK.get(r.severity, 3), r.kind, r.id))

@@ -23,7 +23,7 @@ from sqlalchemy import Engine, and_, func, or_, select, update
 
 from collab_core.outbox.mail import Mailer, build_message
 from collab_core.outbox.tables import outbox
-from collab_core.store.engine import write_tx
+from collab_core.store.engine import db_time, write_tx
 from collab_core.store.schema import projects
 
 log = logging.getLogger(__name__)
@@ -42,10 +42,6 @@ class OutboxHealth:
     failed: int
     sent_24h: int
     last_error: str | None
-
-
-def _naive(value: datetime) -> datetime:
-    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
 
 
 class Deliverer:
@@ -76,7 +72,7 @@ class Deliverer:
 
     def deliver_due(self, *, now: datetime | None = None, limit: int = 200) -> dict[str, int]:
         """Send what is due; returns counts by outcome."""
-        at = _naive(now or datetime.now(UTC))
+        at = db_time(now or datetime.now(UTC))
         due = or_(
             and_(outbox.c.state == "pending", or_(outbox.c.next_attempt_at.is_(None), outbox.c.next_attempt_at <= at)),
             and_(outbox.c.state == "sending", outbox.c.lease_until < at),
@@ -171,11 +167,11 @@ class Deliverer:
             return conn.execute(
                 update(outbox)
                 .where(outbox.c.state == "failed")
-                .values(state="pending", attempts=0, next_attempt_at=_naive(now or datetime.now(UTC)))
+                .values(state="pending", attempts=0, next_attempt_at=db_time(now or datetime.now(UTC)))
             ).rowcount
 
     def health(self, *, now: datetime | None = None) -> OutboxHealth:
-        at = _naive(now or datetime.now(UTC))
+        at = db_time(now or datetime.now(UTC))
         with self.engine.connect() as conn:
             counts = dict(
                 conn.execute(

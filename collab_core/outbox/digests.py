@@ -28,7 +28,7 @@ from collab_core.outbox.prefs import Preferences, validate_email
 from collab_core.outbox.schedule import MAX_LOOKBACK, Schedule, latest_slot, previous_slot
 from collab_core.outbox.tables import digest_runs, outbox
 from collab_core.people.roles import require
-from collab_core.store.engine import write_tx
+from collab_core.store.engine import db_time, write_tx
 from collab_core.store.schema import memberships, projects, users
 
 TEAM = 0  # digest_runs.user_id of a project's team digest (to the webhook)
@@ -59,10 +59,6 @@ class InboxDigest:
     read: bool
 
 
-def _naive(value: datetime) -> datetime:
-    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
-
-
 class DigestService:
     """Composes and queues digests; reads the digest inbox."""
 
@@ -85,7 +81,7 @@ class DigestService:
 
     def run_due(self, *, now: datetime | None = None) -> RunReport:
         """Make every digest whose slot has come (one pass; safe to run in several processes at once)."""
-        at = _naive(now or datetime.now(UTC))
+        at = db_time(now or datetime.now(UTC))
         aware = at.replace(tzinfo=UTC)
         with self.engine.connect() as conn:
             people = conn.execute(
@@ -115,7 +111,7 @@ class DigestService:
                 slot = latest_slot(schedule, aware)
                 if slot is None:
                     continue
-                slot_n = _naive(slot)
+                slot_n = db_time(slot)
                 if last.get((r.project_id, r.user_id, schedule.mode), datetime.min) >= slot_n:
                     continue
                 due.append((r.project_id, r.user_id, r.name, schedule, slot_n, profiles[r.user_id]))
@@ -127,9 +123,9 @@ class DigestService:
                 if not d.webhook:
                     continue
                 slot = latest_slot(d.schedule, aware)
-                if slot is None or last.get((pid, TEAM, d.schedule.mode), datetime.min) >= _naive(slot):
+                if slot is None or last.get((pid, TEAM, d.schedule.mode), datetime.min) >= db_time(slot):
                     continue
-                teams.append((pid, name, d.schedule, _naive(slot)))
+                teams.append((pid, name, d.schedule, db_time(slot)))
         if self.email_on and due:
             self.prefs._key()  # made before the digest transactions that sign links (SQLite: one writer)
         made = empty = taken = deliveries = 0
@@ -161,7 +157,7 @@ class DigestService:
         floor = slot - MAX_LOOKBACK[schedule.mode]
         if last_slot is not None:
             return max(last_slot, floor)
-        return _naive(previous_slot(schedule, slot.replace(tzinfo=UTC)))
+        return db_time(previous_slot(schedule, slot.replace(tzinfo=UTC)))
 
     def _make(self, scope: DigestScope, kind: str, slot: datetime, at: datetime, *, profile: Any) -> int:
         """Compose and queue one digest: deliveries queued, 0 when empty, -1 when another worker made it."""
@@ -243,13 +239,13 @@ class DigestService:
 
     def since_digest(self, *, user_id: int, project_id: int, since: datetime, now: datetime | None = None) -> Digest:
         """What changed for the person in the project between `since` and now (the banner)."""
-        until = _naive(now or datetime.now(UTC))
+        until = db_time(now or datetime.now(UTC))
         with self.engine.connect() as conn:
             require(conn, user_id, project_id, "read")
             name = conn.execute(select(projects.c.name).where(projects.c.id == project_id)).scalar_one()
             profile = self.prefs._profile(conn, user_id)
             scope = DigestScope(
-                project_id, name, user_id, profile.language, profile.timezone, _naive(since), until, self.base_url
+                project_id, name, user_id, profile.language, profile.timezone, db_time(since), until, self.base_url
             )
             return compose(conn, scope, self.sections)
 
@@ -290,7 +286,7 @@ class DigestService:
             done = conn.execute(
                 update(outbox)
                 .where(outbox.c.id == digest_id, outbox.c.user_id == user_id, outbox.c.channel == "inbox")
-                .values(read_at=_naive(now or datetime.now(UTC)) if read else None)
+                .values(read_at=db_time(now or datetime.now(UTC)) if read else None)
             ).rowcount
         if not done:
             raise NotFoundError("That digest does not exist.")
@@ -304,7 +300,7 @@ class DigestService:
             raise ValidationError(
                 "E-mail is not configured.", hint="Set COLLAB_SMTP_URL, e.g. smtp://user:pass@host:587."
             )
-        at = _naive(now or datetime.now(UTC))
+        at = db_time(now or datetime.now(UTC))
         ko = language == "ko"
         subject = "Team Hub 테스트 메일" if ko else "Team Hub test e-mail"
         body = "이 메일이 보이면 메일 설정이 올바릅니다." if ko else "If you can read this, e-mail from Team Hub works."

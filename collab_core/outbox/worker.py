@@ -24,7 +24,7 @@ from collab_core.models import Check
 from collab_core.outbox.delivery import Deliverer
 from collab_core.outbox.digests import DigestService
 from collab_core.outbox.tables import worker_heartbeats
-from collab_core.store.engine import write_tx
+from collab_core.store.engine import db_time, write_tx
 
 log = logging.getLogger(__name__)
 
@@ -45,10 +45,6 @@ class Heartbeat:
     started_at: datetime
     beat_at: datetime
     last_run: dict[str, Any] | None
-
-
-def _naive(value: datetime) -> datetime:
-    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
 
 
 def run_once(
@@ -94,7 +90,7 @@ class Worker:
         self._scheduler: Any = None
 
     def beat(self, *, now: datetime | None = None) -> None:
-        at = _naive(now or datetime.now(UTC))
+        at = db_time(now or datetime.now(UTC))
         values = {"beat_at": at, "last_run": self.last_run or None}
         with write_tx(self.engine) as conn:
             done = conn.execute(
@@ -106,7 +102,7 @@ class Worker:
                         worker_id=self.worker_id,
                         host=socket.gethostname()[:128],
                         pid=os.getpid(),
-                        started_at=_naive(self.started_at),
+                        started_at=db_time(self.started_at),
                         **values,
                     )
                 )

@@ -9,12 +9,12 @@ or a non-member records nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import Column, DateTime, Engine, ForeignKey, Integer, Table, select, update
 
 from collab_core.errors import NotFoundError, PermissionDeniedError
-from collab_core.store.engine import utcnow, write_tx
+from collab_core.store.engine import aware_utc, db_time, utcnow, write_tx
 from collab_core.store.schema import memberships, metadata, users
 
 # Reopening a project this soon after the last activity is the same visit.
@@ -40,14 +40,6 @@ class Visit:
     since: datetime | None
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    return value.replace(tzinfo=UTC) if value is not None else None
-
-
-def _naive(value: datetime) -> datetime:
-    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
-
-
 class Visits:
     """Records and reads project visits."""
 
@@ -56,7 +48,7 @@ class Visits:
 
     def record(self, *, user_id: int, project_id: int, now: datetime | None = None) -> Visit:
         """The person opened (or is still using) the project: returns the visit with its 'since'."""
-        at = _naive(now) if now is not None else utcnow()
+        at = db_time(now) if now is not None else utcnow()
         with write_tx(self.engine) as conn:
             person = conn.execute(
                 select(users.c.disabled, memberships.c.role)
@@ -101,7 +93,7 @@ class Visits:
                 .where(memberships.c.project_id == project_id, memberships.c.user_id == user_id)
                 .values(last_seen_at=at)
             )
-        return Visit(project_id, user_id, _aware(at), _aware(since))
+        return Visit(project_id, user_id, aware_utc(at), aware_utc(since))
 
     def since(self, *, user_id: int, project_id: int) -> datetime | None:
         """The end of the person's previous visit (aware UTC); None before the second visit."""
@@ -111,4 +103,4 @@ class Visits:
                     project_visits.c.project_id == project_id, project_visits.c.user_id == user_id
                 )
             ).first()
-        return _aware(row[0]) if row else None
+        return aware_utc(row[0]) if row else None

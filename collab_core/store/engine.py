@@ -22,6 +22,16 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+def db_time(value: datetime) -> datetime:
+    """A datetime in the stored form (naive UTC): an aware one is converted, a naive one is taken as UTC."""
+    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+
+
+def aware_utc(value: datetime | None) -> datetime | None:
+    """A stored (naive UTC) timestamp as an aware UTC datetime; None stays None."""
+    return value.replace(tzinfo=UTC) if value is not None else None
+
+
 def create_db_engine(settings: Settings) -> Engine:
     """Build the engine; SQLite gets WAL and a busy timeout so concurrent writers wait instead of failing."""
     url = settings.resolved_database_url
