@@ -40,10 +40,14 @@ def visit_banner(hub: Hub, user: User, project: Project | None) -> None:
     since = state["since"]
     if since is None or not state["open"]:
         return
-    try:
-        digest = hub.digests.since_digest(user_id=user.id, project_id=project.id, since=since, now=datetime.now(UTC))
-    except CollabError:
-        return
+    if "digest" not in state:  # composed once per visit, not on every rerun of the page
+        try:
+            state["digest"] = hub.digests.since_digest(
+                user_id=user.id, project_id=project.id, since=since, now=datetime.now(UTC)
+            )
+        except CollabError:
+            return
+    digest = state["digest"]
     if digest.empty:
         return
     with st.container(border=True, key="since_banner"):
